@@ -1,0 +1,40 @@
+// The backend contract: the verbs of fence_virtd's server_plugin.h,
+// without its void* contexts and inverted int returns.
+import type { ConfigSection } from '../config/tree.js';
+
+/** Raw libvirt virDomainState values, as carried in the host-list record. */
+export const DomainState = {
+  NOSTATE: 0, RUNNING: 1, BLOCKED: 2, PAUSED: 3, SHUTDOWN: 4, SHUTOFF: 5, CRASHED: 6, PMSUSPENDED: 7,
+} as const;
+export type DomainStateValue = (typeof DomainState)[keyof typeof DomainState];
+
+export interface DomainInfo {
+  readonly name: string;
+  readonly uuid: string;
+  readonly state: DomainStateValue;
+}
+
+export interface Backend {
+  /** Find a domain by name or UUID; undefined when this backend does not have it. */
+  lookup(domain: string, signal: AbortSignal): Promise<DomainInfo | undefined>;
+  /** Power off; resolves when the domain is shut off (already off is success). Unknown domain: DomainNotFoundError. */
+  off(domain: string, signal: AbortSignal): Promise<void>;
+  /** Power on; already running is success. Unknown domain: DomainNotFoundError. */
+  on(domain: string, signal: AbortSignal): Promise<void>;
+  /** Destroy, wait for shut-off, start. A domain that was off stays off ('was-off'), as fence_virtd does. */
+  reboot(domain: string, signal: AbortSignal): Promise<'rebooted' | 'was-off'>;
+  /** Every domain this backend sees (active and inactive), sorted by name case-insensitively. */
+  list(signal: AbortSignal): Promise<readonly DomainInfo[]>;
+  close(): Promise<void>;
+}
+
+export interface PluginContext {
+  /** Debug-level logger (lines go to stderr or syslog). */
+  readonly log: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+}
+
+export interface BackendSpec {
+  readonly name: string;
+  /** Validate the section (throw ConfigError with its line) and create the backend. */
+  create(section: ConfigSection, ctx: PluginContext): Promise<Backend>;
+}

@@ -1,0 +1,44 @@
+// The legacy fence-virt authentication (common/simple_auth.c): a plain keyed
+// hash H(key || message), digest left-aligned in a zeroed 64-byte block.
+// It is not an HMAC and has no role binding (see the reference, §2); kept
+// only for interop with fence_virt, fence_xvm and fence_virtd.
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { CHALLENGE_SIZE, HASH_FIELD, HashType, type HashTypeValue } from './constants.js';
+import { equalBytes } from './_bytes.js';
+
+interface IncrementalHash {
+  update(data: Uint8Array): IncrementalHash;
+  digest(): Uint8Array;
+}
+const HASHES: Record<Exclude<HashTypeValue, 0>, () => IncrementalHash> = {
+  [HashType.SHA1]: () => sha1.create(),
+  [HashType.SHA256]: () => sha256.create(),
+  [HashType.SHA512]: () => sha512.create(),
+};
+
+/** H(key || message) zero-padded to 64 bytes. `type` must not be NONE. */
+export function keyedDigest(type: HashTypeValue, key: Uint8Array, message: Uint8Array): Uint8Array {
+  if (type === HashType.NONE) throw new RangeError('keyedDigest: hash type none has no digest');
+  const create = HASHES[type];
+  if (!create) throw new RangeError(`keyedDigest: unknown hash type ${type as number}`);
+  const out = new Uint8Array(HASH_FIELD);
+  out.set(create().update(key).update(message).digest());
+  return out;
+}
+
+/** The 64-byte answer to a challenge (sha_response). */
+export function challengeResponse(type: HashTypeValue, key: Uint8Array, challenge: Uint8Array): Uint8Array {
+  if (challenge.length !== CHALLENGE_SIZE) {
+    throw new RangeError(`challengeResponse: challenge must be ${CHALLENGE_SIZE} bytes, got ${challenge.length}`);
+  }
+  return keyedDigest(type, key, challenge);
+}
+
+/** Checks a 64-byte answer (sha_challenge compares all 64 bytes, padding included). */
+export function verifyChallengeResponse(
+  type: HashTypeValue, key: Uint8Array, challenge: Uint8Array, response: Uint8Array,
+): boolean {
+  if (response.length !== HASH_FIELD || key.length === 0) return false;
+  return equalBytes(challengeResponse(type, key, challenge), response);
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs every benchmark (each prints Palisade vs its C/shell counterpart and the ratio).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+unset NODE_EXTRA_CA_CERTS   # Pacemaker does not set it; it adds ~50 ms to every Node start here
+node bench/fence-tcp.mjs "$@"
+for b in bench/ocf-*.sh; do [ -x "$b" ] && bash "$b"; done

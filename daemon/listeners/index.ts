@@ -1,0 +1,9 @@
+// Listener registry: the config's `listener = "<name>"` picks one by name.
+import type { ListenerSpec } from './types.js';
+import { tcpListener } from './tcp/index.js';
+
+export const listeners: readonly ListenerSpec[] = [tcpListener];
+
+export function findListener(name: string): ListenerSpec | undefined {
+  return listeners.find((l) => l.name === name.toLowerCase());
+}

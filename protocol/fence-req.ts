@@ -41,10 +41,12 @@ const OFF = { request: 0, hashtype: 1, addrlen: 2, flags: 3, domain: 4, address:
 
 /** Fills defaults (hash type none, zero address/random/hash). */
 export function makeRequest(init: FenceRequestInit): FenceRequest {
+  // Drop undefined fields so that `{ hashType: undefined }` keeps the default.
+  const given = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined)) as FenceRequestInit;
   return {
     hashType: HashType.NONE, addrLen: 0, flags: 0, address: new Uint8Array(ADDRESS_FIELD), port: 0,
     random: new Uint8Array(RANDOM_FIELD), family: 0, hash: new Uint8Array(HASH_FIELD),
-    ...init,
+    ...given,
   };
 }
 

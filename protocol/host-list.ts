@@ -46,5 +46,7 @@ export function encodeHostList(records: readonly HostRecord[], trailer: number =
 
 /** `%-32s uuid on|off`, the line fence_virt/fence_xvm print for `list`. */
 export function formatHostLine(r: HostRecord): string {
-  return `${r.domain.padEnd(32)} ${r.uuid} ${r.state === 1 ? 'on' : 'off'}`;
+  // printf("%-32s") pads by bytes, not characters.
+  const pad = Math.max(0, 32 - new TextEncoder().encode(r.domain).length);
+  return `${r.domain}${' '.repeat(pad)} ${r.uuid} ${r.state === 1 ? 'on' : 'off'}`;
 }

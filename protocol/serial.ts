@@ -21,10 +21,14 @@ export function encodeSerialRequest(r: SerialRequest): Uint8Array {
   const out = new Uint8Array(SERIAL_REQUEST_SIZE);
   const dv = view(out);
   dv.setUint32(0, SERIAL_MAGIC, true);
+  for (const [v, what] of [[r.request, 'request'], [r.flags, 'flags']] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new RangeError(`serial ${what}: ${v} is not a byte`);
+  }
+  if (!Number.isInteger(r.seqno) || r.seqno < 0 || r.seqno > 0xffffffff) throw new RangeError(`serial seqno: ${r.seqno} is not a u32`);
   out[4] = r.request;
   out[5] = r.flags;
   writeCString(out, 6, DOMAIN_FIELD, r.domain, 'serial request domain');
-  dv.setUint32(70, r.seqno >>> 0, true);
+  dv.setUint32(70, r.seqno, true);
   return out;
 }
 

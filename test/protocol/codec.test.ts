@@ -105,3 +105,19 @@ describe('serial frames', () => {
     expect(() => decodeSerialRequest(bytes)).toThrow(ProtocolError);
   });
 });
+
+describe('fixes over the C client', () => {
+  it('pads list lines by bytes like printf("%-32s")', () => {
+    const line = formatHostLine({ domain: 'gäst', uuid: 'u', state: 1 });
+    expect(Buffer.byteLength(line.split(' u ')[0]!)).toBe(32);
+  });
+
+  it('keeps defaults for fields given as undefined', () => {
+    expect(makeRequest({ request: 4, domain: 'x', seqno: 1, hashType: undefined }).hashType).toBe(HashType.NONE);
+  });
+
+  it('refuses an out-of-range serial seqno instead of wrapping it', () => {
+    expect(() => encodeSerialRequest({ request: 4, flags: 0, domain: 'x', seqno: 2 ** 32 })).toThrow(/u32/);
+    expect(() => encodeSerialRequest({ request: 256, flags: 0, domain: 'x', seqno: 1 })).toThrow(/byte/);
+  });
+});

@@ -2,7 +2,7 @@
 // result code, with fence_virtd's semantics (server/libvirt.c, reference
 // §4.1). Listeners see only `Handle`; ACL is applied here because what it
 // protects depends on the operation.
-import { FenceCommand, Result } from '../protocol/constants.js';
+import { FenceCommand, Result, commandName } from '../protocol/constants.js';
 import type { FenceRequest } from '../protocol/fence-req.js';
 import type { HostRecord } from '../protocol/host-list.js';
 import { DomainState, type Backend } from './backends/types.js';
@@ -43,9 +43,15 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
   const locks = new KeyedMutex();
 
   const fail = (detail: string, extra?: { unknownDomain?: boolean }): Reply => ({ kind: 'result', result: Result.FAIL, detail, ...extra });
-  const explain = (e: unknown): Reply => {
+  const explain = (e: unknown, op: string, ms: number): Reply => {
     if (e instanceof DomainNotFoundError) return fail('domain not found', { unknownDomain: true });
     if (e instanceof PeerTimeoutError) return fail(e.message);
+    // AbortSignal.timeout() rejects with a DOMException named TimeoutError.
+    if (e instanceof DOMException && e.name === 'TimeoutError') {
+      const t = new PeerTimeoutError('backend', ms, `backend ${op}`);
+      log('error', t.message);
+      return fail(t.message);
+    }
     log('error', `backend: ${e instanceof Error ? e.message : String(e)}`);
     return fail(e instanceof Error ? e.message : String(e));
   };
@@ -62,7 +68,7 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
           await backend.list(within(OPERATION_TIMEOUT_MS.list, signal));
           return { kind: 'result', result: Result.SUCCESS };
         } catch (e) {
-          return explain(e);
+          return explain(e, 'monitor', OPERATION_TIMEOUT_MS.list);
         }
       case FenceCommand.HOSTLIST:
         try {
@@ -70,7 +76,7 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
           const hosts = all.filter((d) => acl.allowsDomain(peer.source, d)).map((d) => ({ domain: d.name, uuid: d.uuid, state: d.state }));
           return { kind: 'hostlist', hosts };
         } catch (e) {
-          return explain(e);
+          return explain(e, 'list', OPERATION_TIMEOUT_MS.list);
         }
       case FenceCommand.OFF:
       case FenceCommand.ON:
@@ -86,6 +92,7 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
   };
 
   async function power(op: number, domain: string, signal: AbortSignal): Promise<Reply> {
+    const ms = op === FenceCommand.STATUS ? OPERATION_TIMEOUT_MS.status : op === FenceCommand.REBOOT ? OPERATION_TIMEOUT_MS.reboot : OPERATION_TIMEOUT_MS.power;
     try {
       switch (op) {
         case FenceCommand.STATUS: {
@@ -106,7 +113,7 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
         }
       }
     } catch (e) {
-      return explain(e);
+      return explain(e, `${commandName(op)} '${domain}'`, ms);
     }
   }
 }

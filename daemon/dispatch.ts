@@ -46,7 +46,6 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
   const explain = (e: unknown, op: string, ms: number): Reply => {
     if (e instanceof DomainNotFoundError) return fail('domain not found', { unknownDomain: true });
     if (e instanceof PeerTimeoutError) return fail(e.message);
-    // AbortSignal.timeout() rejects with a DOMException named TimeoutError.
     if (e instanceof DOMException && e.name === 'TimeoutError') {
       const t = new PeerTimeoutError('backend', ms, `backend ${op}`);
       log('error', t.message);
@@ -55,7 +54,6 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
     log('error', `backend: ${e instanceof Error ? e.message : String(e)}`);
     return fail(e instanceof Error ? e.message : String(e));
   };
-  const within = (ms: number, outer: AbortSignal) => AbortSignal.any([outer, AbortSignal.timeout(ms)]);
 
   return async (req, peer, signal) => {
     const domain = req.domain;
@@ -65,14 +63,14 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
         return { kind: 'result', result: Result.FAIL, detail: 'null operation' };
       case FenceCommand.DEVSTATUS:
         try {
-          await backend.list(within(OPERATION_TIMEOUT_MS.list, signal));
+          await withDeadline(OPERATION_TIMEOUT_MS.list, signal, (s) => backend.list(s));
           return { kind: 'result', result: Result.SUCCESS };
         } catch (e) {
           return explain(e, 'monitor', OPERATION_TIMEOUT_MS.list);
         }
       case FenceCommand.HOSTLIST:
         try {
-          const all = await backend.list(within(OPERATION_TIMEOUT_MS.list, signal));
+          const all = await withDeadline(OPERATION_TIMEOUT_MS.list, signal, (s) => backend.list(s));
           const hosts = all.filter((d) => acl.allowsDomain(peer.source, d)).map((d) => ({ domain: d.name, uuid: d.uuid, state: d.state }));
           return { kind: 'hostlist', hosts };
         } catch (e) {
@@ -96,25 +94,45 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
     try {
       switch (op) {
         case FenceCommand.STATUS: {
-          const info = await backend.lookup(domain, within(OPERATION_TIMEOUT_MS.status, signal));
+          const info = await withDeadline(ms, signal, (s) => backend.lookup(domain, s));
           // fence_virtd reports an unknown domain as off; multicast listeners use unknownDomain to stay silent.
           if (!info) return { kind: 'result', result: Result.OFF, detail: 'domain not found', unknownDomain: true };
           return { kind: 'result', result: info.state === DomainState.SHUTOFF ? Result.OFF : Result.SUCCESS };
         }
         case FenceCommand.OFF:
-          await backend.off(domain, within(OPERATION_TIMEOUT_MS.power, signal));
+          await withDeadline(ms, signal, (s) => backend.off(domain, s));
           return { kind: 'result', result: Result.SUCCESS };
         case FenceCommand.ON:
-          await backend.on(domain, within(OPERATION_TIMEOUT_MS.power, signal));
+          await withDeadline(ms, signal, (s) => backend.on(domain, s));
           return { kind: 'result', result: Result.SUCCESS };
         default: {
-          const r = await backend.reboot(domain, within(OPERATION_TIMEOUT_MS.reboot, signal));
+          const r = await withDeadline(ms, signal, (s) => backend.reboot(domain, s));
           return { kind: 'result', result: Result.SUCCESS, ...(r === 'was-off' ? { detail: 'was off; left off (fence_virtd semantics)' } : {}) };
         }
       }
     } catch (e) {
       return explain(e, `${commandName(op)} '${domain}'`, ms);
     }
+  }
+}
+
+/**
+ * Runs `fn` with a signal that aborts after `ms` (a TimeoutError
+ * DOMException, like AbortSignal.timeout) or when `outer` aborts. Timer and
+ * listener are always released: AbortSignal.any() would hang a composite
+ * signal per request off the listener's long-lived one.
+ */
+export async function withDeadline<T>(ms: number, outer: AbortSignal, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onOuter = () => ac.abort(outer.reason);
+  if (outer.aborted) onOuter();
+  else outer.addEventListener('abort', onOuter, { once: true });
+  const timer = setTimeout(() => ac.abort(new DOMException(`operation exceeded ${ms} ms`, 'TimeoutError')), ms);
+  try {
+    return await fn(ac.signal);
+  } finally {
+    clearTimeout(timer);
+    outer.removeEventListener('abort', onOuter);
   }
 }
 

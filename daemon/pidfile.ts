@@ -4,7 +4,8 @@ import { readFileSync, writeFileSync, unlinkSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PalisadeError } from './errors.js';
 
-export function claimPidFile(path: string): void {
+/** `self` is our entry script: a node-run daemon's cmdline reads `node …/daemon/main.js`. */
+export function claimPidFile(path: string, self: string = process.argv[1] ?? 'palisaded'): void {
   let text: string | undefined;
   try {
     text = readFileSync(path, 'utf8');
@@ -15,8 +16,9 @@ export function claimPidFile(path: string): void {
   if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
     let cmd = '';
     try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* not running */ }
-    if (/palisaded|fence_virtd/.test(cmd)) {
-      throw new PalisadeError('PAL_ERR_CONFIG', `pid file ${path} names running process ${pid} (${cmd.split('\0').filter(Boolean).join(' ')}); stop it first or use -p to choose another pid file`);
+    const args = cmd.split('\0');
+    if (args.some((a) => /(^|\/)(palisaded|fence_virtd)$/.test(a) || a === self)) {
+      throw new PalisadeError('PAL_ERR_CONFIG', `pid file ${path} names running process ${pid} (${args.filter(Boolean).join(' ')}); stop it first or use -p to choose another pid file`);
     }
   }
   mkdirSync(dirname(path), { recursive: true });

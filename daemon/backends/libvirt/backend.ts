@@ -17,6 +17,7 @@ import { BackendError, DomainNotFoundError } from '../../errors.js';
 import { asciiLower } from '../../_text.js';
 import { DomainState, type Backend, type DomainInfo, type DomainStateValue, type PluginContext } from '../types.js';
 import { isUuid } from './is-uuid.js';
+import { DEFAULT_STATUS_CACHE_MS, StatusCache } from './status-cache.js';
 import type { DomainRef, Virsh } from './virsh.js';
 
 export interface LibvirtBackendOptions {
@@ -25,6 +26,8 @@ export interface LibvirtBackendOptions {
   readonly pollMs?: number;
   /** How long a destroyed domain may take to reach shut-off (fence_virtd: 15 s). */
   readonly shutoffWaitMs?: number;
+  /** Status answers may be reused this long (0: never); see status-cache.ts. */
+  readonly statusCacheMs?: number;
 }
 
 interface Found {
@@ -41,6 +44,7 @@ export class LibvirtBackend implements Backend {
   readonly #log: PluginContext['log'];
   readonly #pollMs: number;
   readonly #shutoffWaitMs: number;
+  readonly #statusCache: StatusCache;
 
   constructor(hypervisors: readonly Virsh[], opts: LibvirtBackendOptions) {
     if (hypervisors.length === 0) throw new RangeError('LibvirtBackend needs at least one hypervisor');
@@ -48,20 +52,48 @@ export class LibvirtBackend implements Backend {
     this.#log = opts.log;
     this.#pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
     this.#shutoffWaitMs = opts.shutoffWaitMs ?? DEFAULT_SHUTOFF_WAIT_MS;
+    this.#statusCache = new StatusCache(opts.statusCacheMs ?? DEFAULT_STATUS_CACHE_MS);
   }
 
   async lookup(domain: string, signal: AbortSignal): Promise<DomainInfo | undefined> {
+    const cached = this.#statusCache.get(domain);
+    if (cached !== 'miss') return cached;
+    const generation = this.#statusCache.generation;
     const hit = await this.#find(domain, signal);
-    return hit && { name: hit.ref.name, uuid: hit.ref.uuid, state: hit.state };
+    const info = hit && { name: hit.ref.name, uuid: hit.ref.uuid, state: hit.state };
+    this.#statusCache.set(domain, info, generation);
+    return info;
   }
 
-  async off(domain: string, signal: AbortSignal): Promise<void> {
+  off(domain: string, signal: AbortSignal): Promise<void> {
+    return this.#changing(() => this.#off(domain, signal));
+  }
+
+  on(domain: string, signal: AbortSignal): Promise<void> {
+    return this.#changing(() => this.#on(domain, signal));
+  }
+
+  reboot(domain: string, signal: AbortSignal): Promise<'rebooted' | 'was-off'> {
+    return this.#changing(() => this.#reboot(domain, signal));
+  }
+
+  /** A power operation: status answers from before it, or from during it, are never reused. */
+  async #changing<T>(op: () => Promise<T>): Promise<T> {
+    this.#statusCache.clear();
+    try {
+      return await op();
+    } finally {
+      this.#statusCache.clear();
+    }
+  }
+
+  async #off(domain: string, signal: AbortSignal): Promise<void> {
     const hit = await this.#require(domain, signal);
     if (hit.state === DomainState.SHUTOFF) return;
     await this.#destroy(hit, signal);
   }
 
-  async on(domain: string, signal: AbortSignal): Promise<void> {
+  async #on(domain: string, signal: AbortSignal): Promise<void> {
     const hit = await this.#require(domain, signal);
     // fence_virtd starts only a SHUTOFF domain; any other state counts as on.
     if (hit.state !== DomainState.SHUTOFF) return;
@@ -75,7 +107,7 @@ export class LibvirtBackend implements Backend {
     }
   }
 
-  async reboot(domain: string, signal: AbortSignal): Promise<'rebooted' | 'was-off'> {
+  async #reboot(domain: string, signal: AbortSignal): Promise<'rebooted' | 'was-off'> {
     const hit = await this.#require(domain, signal);
     // fence_virtd quirk, kept: reboot leaves a shut-off domain off and succeeds.
     if (hit.state === DomainState.SHUTOFF) return 'was-off';

@@ -32,6 +32,6 @@ export const libvirtBackend: BackendSpec = {
     for (const [i, uri] of opts.uris.entries()) {
       if (probes[i]!.status === 'fulfilled') ctx.log('debug', `backends/libvirt: connected to ${uri} through ${opts.virsh}`);
     }
-    return new LibvirtBackend(hypervisors, { log: ctx.log });
+    return new LibvirtBackend(hypervisors, { log: ctx.log, statusCacheMs: opts.statusCacheMs });
   },
 };

@@ -6,6 +6,7 @@ import type { ConfigSection } from '../../config/tree.js';
 import { printable } from '../../_text.js';
 import type { PluginContext } from '../types.js';
 import { isSendable } from './command-line.js';
+import { DEFAULT_STATUS_CACHE_MS } from './status-cache.js';
 
 export interface LibvirtOptions {
   /** Hypervisor URIs in lookup order: uri, uri1, uri2, … */
@@ -14,11 +15,13 @@ export interface LibvirtOptions {
   readonly virsh: string;
   /** Limit for one virsh command before its process is killed and restarted. */
   readonly commandTimeoutMs: number;
+  /** How long a status answer may be reused; 0 disables (see status-cache.ts). */
+  readonly statusCacheMs: number;
 }
 
 export const LIBVIRT_DEFAULTS = { virsh: 'virsh', commandTimeoutSeconds: 10 } as const;
 
-const KNOWN_KEYS = ['virsh', 'command_timeout'] as const;
+const KNOWN_KEYS = ['virsh', 'command_timeout', 'status_cache_ms'] as const;
 
 export function parseLibvirtSection(sec: ConfigSection, log: PluginContext['log']): LibvirtOptions {
   const uriValues = indexed(sec, 'uri');
@@ -40,6 +43,8 @@ export function parseLibvirtSection(sec: ConfigSection, log: PluginContext['log'
 
   const seconds = int(sec, 'command_timeout', LIBVIRT_DEFAULTS.commandTimeoutSeconds, { min: 1, max: 3600 });
 
+  const statusCacheMs = int(sec, 'status_cache_ms', DEFAULT_STATUS_CACHE_MS, { min: 0, max: 10_000 });
+
   for (const w of [...unknownKeys(sec, KNOWN_KEYS, ['uri']), ...repeatedKeys(sec)]) log('warn', w);
-  return { uris, virsh, commandTimeoutMs: seconds * 1000 };
+  return { uris, virsh, commandTimeoutMs: seconds * 1000, statusCacheMs };
 }

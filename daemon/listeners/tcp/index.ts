@@ -100,9 +100,12 @@ class TcpListener implements Listener {
       }
       if (auth !== HashType.NONE) {
         const theirs = await reader.read(CHALLENGE_SIZE, 'challenge', TCP_TIMEOUTS.challenge);
-        sock.write(challengeResponse(auth, key, theirs));
         const ours = new Uint8Array(randomBytes(CHALLENGE_SIZE));
-        sock.write(ours);
+        // One write, one segment: our response and our challenge travel together.
+        const out = new Uint8Array(2 * CHALLENGE_SIZE);
+        out.set(challengeResponse(auth, key, theirs));
+        out.set(ours, CHALLENGE_SIZE);
+        sock.write(out);
         const answer = await reader.read(CHALLENGE_SIZE, 'response', TCP_TIMEOUTS.response);
         if (!verifyChallengeResponse(auth, key, ours, answer)) {
           log('warn', `${this.#ctx.name} ${peer.address}: challenge response did not verify (wrong key or auth hash); dropping client`);
@@ -144,8 +147,10 @@ function verdictText(reason: 'hash-too-weak' | 'empty-key' | 'mismatch', got: nu
 function writeReply(sock: Socket, reply: Reply): Promise<void> {
   if (reply.kind === 'drop') return Promise.resolve();
   const bytes = reply.kind === 'hostlist' ? encodeHostList(reply.hosts, Result.SUCCESS) : Uint8Array.of(reply.result & 0xff);
+  // Write, then close once the kernel has the bytes (as fence_virtd: write, close).
+  // A half-close (end) costs a second round of socket work for nothing.
   return new Promise((resolve) => {
     const t = setTimeout(() => { sock.destroy(); resolve(); }, TCP_TIMEOUTS.write);
-    sock.end(bytes, () => { clearTimeout(t); resolve(); });
+    sock.write(bytes, () => { clearTimeout(t); resolve(); });
   });
 }

@@ -1,0 +1,136 @@
+// The `groups` ACL of fence_virt.conf (server/static_map.c, reference §4.3):
+//   groups { group { name = "c1"; ip = "10.0.0.1"; uuid = "vm1"; uuid = "<uuid>"; } }
+// A source (peer IP, vsock CID, or a domain UUID for the serial listener)
+// may act on a target (the request's domain, name or UUID) when some group
+// lists the source (a UUID source among `uuid`, anything else among `ip`)
+// and the target among `uuid`. Matching is exact and ASCII case-insensitive.
+//
+// Kept from fence_virtd: no groups, or no group with entries, means open.
+// Fixed: fence_virtd stops reading groups at the first one without entries
+// (static_map_load; an empty last group disables them all) and we skip it;
+// an IPv4-mapped IPv6 source (::ffff:a.b.c.d, what a dual-stack socket
+// reports) matches its IPv4 entry; IPv6 entries and sources are compared in
+// canonical form. Not copied: a group's `name` is only its label
+// (fence_virt.conf(5)); VM names are listed as `uuid` entries.
+import { isIPv4, isIPv6 } from 'node:net';
+import { allValues, section, sections, strOr, unknownKeys } from './config/access.js';
+import type { ConfigSection } from './config/tree.js';
+import { ConfigError } from './errors.js';
+import { asciiLower } from './_text.js';
+
+export interface Acl {
+  /** False when there are no usable groups: every source may act on every domain. */
+  readonly enabled: boolean;
+  /** Problems found while reading `groups`, as `FILE:LINE: field: problem`. */
+  readonly warnings: readonly string[];
+  allows(source: string, target: string): boolean;
+  /** For host lists: a domain is shown when its name or its UUID is allowed. */
+  allowsDomain(source: string, domain: { readonly name: string; readonly uuid: string }): boolean;
+  /** One line per group, for logs and `palisade config check`. */
+  describe(): string;
+}
+
+interface Group {
+  readonly name: string;
+  readonly line: number;
+  /** Canonical sources: `ip` entries. */
+  readonly ips: ReadonlySet<string>;
+  /** Lower-cased `uuid` entries: the targets, and the sources for UUID peers. */
+  readonly uuids: ReadonlySet<string>;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** fence_virtd's is_uuid: a canonical 36-character UUID, any case. */
+function isUuid(s: string): boolean {
+  return UUID_RE.test(s);
+}
+
+/** The form in which an address source is compared: canonical IPv6, IPv4-mapped as IPv4. */
+function canonicalSource(s: string): string {
+  if (isIPv6(s) && !s.includes('%')) {
+    const canon = new URL(`http://[${s}]/`).hostname.slice(1, -1);
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canon);
+    if (mapped) {
+      const hi = parseInt(mapped[1]!, 16);
+      const lo = parseInt(mapped[2]!, 16);
+      return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+    }
+    return canon;
+  }
+  return asciiLower(s);
+}
+
+function readGroups(root: ConfigSection, warnings: string[]): Group[] {
+  const all = sections(root, 'groups');
+  const groupsSec = section(root, 'groups');
+  if (!groupsSec) return [];
+  if (all.length > 1) {
+    warnings.push(new ConfigError(root.file, groupsSec.line, 'groups',
+      `appears ${all.length} times (lines ${all.map((s) => s.line).join(', ')}); only the last one is read, as fence_virtd does`).message);
+  }
+  warnings.push(...unknownKeys(groupsSec, ['group']));
+  const groups: Group[] = [];
+  sections(groupsSec, 'group').forEach((g, i) => {
+    warnings.push(...unknownKeys(g, ['name', 'uuid', 'ip']));
+    const name = g.label ?? strOr(g, 'name', `unnamed-${i + 1}`);
+    const uuids = allValues(g, 'uuid');
+    const ips = allValues(g, 'ip');
+    const at = (problem: string) => new ConfigError(g.file, g.line, `groups/group[${name}]`, problem).message;
+    if (uuids.length === 0 && ips.length === 0) {
+      warnings.push(at('has no uuid or ip entries; skipped (fence_virtd would stop reading groups here)'));
+      return;
+    }
+    if (uuids.length === 0) warnings.push(at('has ip entries but no uuid entries, so it allows nothing'));
+    for (const v of ips) {
+      if (isUuid(v.value)) {
+        warnings.push(new ConfigError(v.file, v.line, `groups/group[${name}]/ip`,
+          `'${v.value}' is a UUID; UUID sources (serial listener) are matched against uuid entries, so this never matches`).message);
+      }
+    }
+    groups.push({
+      name, line: g.line,
+      ips: new Set(ips.map((v) => canonicalSource(v.value))),
+      uuids: new Set(uuids.map((v) => asciiLower(v.value))),
+    });
+  });
+  if (groups.length === 0) {
+    warnings.push(new ConfigError(groupsSec.file, groupsSec.line, 'groups',
+      'no group has any uuid or ip entry, so access control is off: every source may fence every domain (as in fence_virtd)').message);
+  }
+  return groups;
+}
+
+/** Builds the ACL from the root of a parsed fence_virt.conf. */
+export function buildAcl(root: ConfigSection): Acl {
+  const warnings: string[] = [];
+  const groups = readGroups(root, warnings);
+  const enabled = groups.length > 0;
+  const hasGroupsSection = section(root, 'groups') !== undefined;
+
+  const allows = (source: string, target: string): boolean => {
+    if (!enabled) return true;
+    const byUuid = isUuid(source);
+    const src = byUuid ? asciiLower(source) : canonicalSource(source);
+    const tgt = asciiLower(target);
+    return groups.some((g) => (byUuid ? g.uuids : g.ips).has(src) && g.uuids.has(tgt));
+  };
+
+  return Object.freeze({
+    enabled,
+    warnings: Object.freeze(warnings),
+    allows,
+    allowsDomain: (source: string, domain: { readonly name: string; readonly uuid: string }) =>
+      allows(source, domain.name) || allows(source, domain.uuid),
+    describe(): string {
+      if (!enabled) {
+        return hasGroupsSection
+          ? 'off (the groups section has no usable group): every source may fence every domain'
+          : 'off (no groups section): every source may fence every domain';
+      }
+      const lines = groups.map((g) =>
+        `group ${g.name} (line ${g.line}): ip ${[...g.ips].join(', ') || '(none)'}; uuid ${[...g.uuids].join(', ') || '(none)'}`);
+      return [`${groups.length} group${groups.length === 1 ? '' : 's'}`, ...lines].join('\n');
+    },
+  });
+}

@@ -2,7 +2,8 @@
 // fence_palisade: Pacemaker runs it with no arguments and name=value lines
 // on stdin; people run it with fence_virt's flags. Only what the action
 // needs is loaded: meta-data and help never touch sockets or hashing.
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgv } from './parse-argv.js';
 import { parseStdin } from './parse-stdin.js';
 import { planAction, resolveSettings } from './validate.js';
@@ -29,12 +30,17 @@ async function readStdin(): Promise<string> {
 }
 
 function version(): string {
+  // Walk up from the real script path: the same code runs from dist/agents/fence/ and from the dist/bin/ bundle.
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return `fence_palisade ${pkg.version ?? 'unknown'} (fence_virt/fence_xvm protocol 1.9.0)`;
-  } catch {
-    return 'fence_palisade (fence_virt/fence_xvm protocol 1.9.0)';
-  }
+    let dir = dirname(realpathSync(process.argv[1] ?? '.'));
+    for (let i = 0; i < 6; i++, dir = dirname(dir)) {
+      try {
+        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'palisade') return `fence_palisade ${pkg.version ?? 'unknown'} (fence_virt/fence_xvm protocol 1.9.0)`;
+      } catch { /* keep looking */ }
+    }
+  } catch { /* fall through */ }
+  return 'fence_palisade (fence_virt/fence_xvm protocol 1.9.0)';
 }
 
 async function main(argv: readonly string[]): Promise<number> {

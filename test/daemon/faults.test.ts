@@ -2,13 +2,15 @@
 // log line, and the daemon keeps serving everyone else.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { execa } from 'execa';
 import { FenceCommand, HashType, REQUEST_SIZE, Result } from '../../protocol/constants.js';
 import { encodeRequest } from '../../protocol/fence-req.js';
 import {
-  PALISADED, Workspace, fenceVirt, fenceVirtConf, freePort, startPalisaded, stopChild, type RunningDaemon,
+  PALISADED, ROOT, Workspace, fenceVirt, fenceVirtConf, freePort, startPalisaded, stopChild, type RunningDaemon,
 } from '../helpers/fence-daemons.js';
 import { buildRequest, exchange, open, sendRaw } from '../helpers/raw-client.js';
 
@@ -34,13 +36,13 @@ describe('one daemon, many misbehaving clients', () => {
   };
 
   it.each([
-    ['truncated request', randomBytes(100)],
-    ['zero-length then close', Buffer.alloc(0)],
-    ['random 176 bytes', randomBytes(REQUEST_SIZE)],
-    ['oversized request', Buffer.concat([Buffer.from(encodeRequest(buildRequest({ port, key, request: 4, domain: 'web1' }))), randomBytes(300)])],
-    ['request with hash type 9', (() => { const b = Buffer.from(encodeRequest(buildRequest({ port, key, request: 4, domain: 'web1' }))); b[1] = 9; return b; })()],
-  ])('%s: no result byte, connection closed, daemon keeps serving', async (_label, bytes) => {
-    const r = await sendRaw(port, bytes, 7_000);
+    ['truncated request', () => randomBytes(100)],
+    ['zero-length then close', () => Buffer.alloc(0)],
+    ['random 176 bytes', () => randomBytes(REQUEST_SIZE)],
+    ['oversized request', () => Buffer.concat([Buffer.from(encodeRequest(buildRequest({ port, key, request: 4, domain: 'web1' }))), randomBytes(300)])],
+    ['request with hash type 9', () => { const b = Buffer.from(encodeRequest(buildRequest({ port, key, request: 4, domain: 'web1' }))); b[1] = 9; return b; }],
+  ])('%s: no result byte, connection closed, daemon keeps serving', async (_label, make) => {
+    const r = await sendRaw(port, make(), 7_000);
     expect(r.received.includes(Result.SUCCESS) && r.received.length === 1).toBe(false);
     expect(r.closed).toBe(true);
     await ok();
@@ -224,6 +226,60 @@ describe('start-up errors', () => {
     expect(String(second.stderr)).toMatch(/names running process/);
     expect(await stopChild(first)).toBe(0);
     await expect(stat(ws.path('shared.pid'))).rejects.toThrow();
+  });
+});
+
+describe('backend faults', () => {
+  let ws: Workspace;
+  afterEach(async () => { await ws?.stop(); });
+  const FAKE = join(ROOT, 'test/fixtures/fake-virsh');
+
+  const confWith = async (backendExtra: string) => {
+    ws = await Workspace.create();
+    const keyPath = await ws.key();
+    const port = await freePort();
+    const conf = fenceVirtConf({ port, keyFile: keyPath }).replace(/uri = "([^"]+)";/, `uri = "$1";\n\t\t${backendExtra}`);
+    return { conf: await ws.file('backend.conf', conf), keyPath, port };
+  };
+  const startOnce = async (conf: string, env: NodeJS.ProcessEnv = {}) => {
+    const r = await execa(process.execPath, [PALISADED, '-F', '-f', conf, '-p', ws.path('b.pid')], { reject: false, timeout: 30_000, stdin: 'ignore', env: { ...process.env, ...env } });
+    return { code: r.exitCode, err: String(r.stderr) };
+  };
+
+  it('virsh missing: start-up fails with what to install', async () => {
+    const { conf } = await confWith('virsh = "/nonexistent/bin/virsh";');
+    const r = await startOnce(conf);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/virsh binary \/nonexistent\/bin\/virsh not found; install libvirt-clients/);
+  });
+
+  it('virsh hanging: start-up fails after command_timeout naming the command', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'fake-virsh-'));
+    try {
+      const { conf } = await confWith(`virsh = "${FAKE}/hang-once"; command_timeout = "1";`);
+      const r = await startOnce(conf, { PALISADE_FAKE_VIRSH_DIR: scratch });
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/no answer within 1000 ms to list/);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('virsh hanging with -w: the hung virsh is killed, start-up is retried and the daemon serves', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'fake-virsh-'));
+    try {
+      const { conf, keyPath, port } = await confWith(`virsh = "${FAKE}/hang-once"; command_timeout = "1";`);
+      const child = ws.spawn(process.execPath, [PALISADED, '-F', '-w', '-f', conf, '-p', ws.path('w.pid')], { ...process.env, PALISADE_FAKE_VIRSH_DIR: scratch });
+      let out = '';
+      child.stderr?.on('data', (d) => { out += d; });
+      for (let i = 0; i < 300 && !out.includes('palisaded ready'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toMatch(/retrying in 5 s/);
+      expect(out).toContain('palisaded ready');
+      const r = await fenceVirt(['-T', '127.0.0.1', '-p', String(port), '-k', keyPath, '-o', 'status', '-n', 'web1']);
+      expect(r.exitCode).toBe(0);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 });
 

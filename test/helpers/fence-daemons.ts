@@ -138,9 +138,9 @@ function collect(child: ChildProcess): { output: () => string; waitFor: (re: Reg
   };
 }
 
-export async function startPalisaded(ws: Workspace, conf: string, extraArgs: string[] = [], port = 0): Promise<RunningDaemon> {
+export async function startPalisaded(ws: Workspace, conf: string, extraArgs: string[] = [], port = 0, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningDaemon> {
   const confFile = await ws.file(`palisaded-${randomBytes(3).toString('hex')}.conf`, conf);
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
   const child = ws.spawn(process.execPath, [PALISADED, '-F', '-f', confFile, '-p', ws.path(`palisaded-${child_id++}.pid`), ...extraArgs], env);
   const c = collect(child);
   await c.waitFor(/palisaded ready/);

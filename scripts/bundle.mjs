@@ -1,0 +1,45 @@
+// Bundles each executable into one CommonJS file under dist/bin/.
+// Why: Pacemaker starts the fence agent for every fence and monitor action,
+// and an OCF agent for every monitor. One CJS file skips the ES module
+// loader (~6 ms here) and the resolution of dozens of modules (~30 ms of
+// user time for fence_palisade). Dynamic imports stay lazily evaluated.
+import { build } from 'esbuild';
+import { mkdirSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+export const ENTRIES = {
+  palisaded: 'daemon/main.js',
+  fence_palisade: 'agents/fence/main.js',
+  palisade: 'cli/main.js',
+  'ocf/IPaddr2': 'agents/ocf/IPaddr2/main.js',
+  'ocf/Filesystem': 'agents/ocf/Filesystem/main.js',
+  'ocf/apache': 'agents/ocf/apache/main.js',
+};
+
+// import.meta.url has no CJS equivalent; point it at the bundle itself.
+const shim = join(dist, '.import-meta-url.cjs');
+writeFileSync(shim, "exports.importMetaUrl = require('node:url').pathToFileURL(__filename).href;\n");
+try {
+  await Promise.all(Object.entries(ENTRIES).map(async ([name, entry]) => {
+    const outfile = join(dist, 'bin', `${name}.cjs`);
+    mkdirSync(dirname(outfile), { recursive: true });
+    await build({
+      entryPoints: [join(dist, entry)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      inject: [shim],
+      define: { 'import.meta.url': 'importMetaUrl' },
+      logLevel: 'warning',
+      legalComments: 'none',
+    });
+    chmodSync(outfile, 0o755);
+  }));
+} finally {
+  rmSync(shim, { force: true });
+}

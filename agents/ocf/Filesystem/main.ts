@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Entry point: ocf:palisade:Filesystem <action>
+import { runAgent } from '../framework/agent.js';
+import { filesystem } from './agent.js';
+
+await runAgent(filesystem);

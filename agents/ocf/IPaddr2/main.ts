@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Entry point: /usr/lib/ocf/resource.d/palisade/IPaddr2 -> this file.
+import { runAgent } from '../framework/agent.js';
+import { ipaddr2 } from './agent.js';
+
+await runAgent(ipaddr2);

@@ -1,0 +1,98 @@
+// Runs a shell script inside its own PID namespace (`unshare -pf
+// --mount-proc`) next to a sentinel process started first. Agents that
+// signal processes (Filesystem stop, apache stop) are tested this way: /proc
+// shows only the namespace, so a too-broad kill can only hit the sentinel,
+// and the test asserts that the sentinel survived.
+//
+//   const r = await runInPidns(`exec node ${agent} stop`, { env });
+//   expect(r.exitCode).toBe(0);
+//   expect(r.sentinelAlive).toBe(true);
+//
+// Inside the script, $SENTINEL_PID is the sentinel's pid (namespace view);
+// the sentinel is `sleep 3600`, started in `sentinelCwd`.
+// When the namespace's init exits, the kernel kills everything left in it,
+// so nothing outlives the call, not even on timeout.
+
+import { spawn } from 'node:child_process';
+
+export interface PidnsOptions {
+  /** Environment of the script (the sentinel gets the same). Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Working directory of the script. */
+  cwd?: string;
+  /** Working directory of the sentinel, e.g. outside a mount the script unmounts. */
+  sentinelCwd?: string;
+  /** Kill the namespace after this long (ms); default 60000. */
+  timeoutMs?: number;
+}
+
+export interface PidnsResult {
+  /** The script's exit status (128+n when killed by signal n); -1 on timeout. */
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Whether the sentinel was still alive when the script ended. */
+  sentinelAlive: boolean;
+  timedOut: boolean;
+}
+
+// fd 3 carries only the sentinel verdict; the script gets it closed. The
+// script starts only once the sentinel really is \`sleep\` (not still the
+// forked shell), so a kill in the script cannot race its exec.
+const WRAPPER = `
+(cd "$PIDNS_SENTINEL_CWD" && exec sleep 3600) &
+SENTINEL_PID=$!
+export SENTINEL_PID
+while :; do
+  read comm < /proc/$SENTINEL_PID/comm 2>/dev/null || { echo "pidns: sentinel did not start (sentinelCwd?)" >&2; exit 98; }
+  [ "$comm" = sleep ] && break
+done
+cd "$PIDNS_CWD" || exit 97
+sh -c "$PIDNS_SCRIPT" 3>&-
+rc=$?
+# alive = still there and not a zombie (state field after "(comm) ")
+stat=; read stat < /proc/$SENTINEL_PID/stat 2>/dev/null
+stat=\${stat#*) }
+if [ -n "$stat" ] && [ "\${stat%% *}" != Z ]; then echo alive >&3; else echo dead >&3; fi
+exit $rc
+`;
+
+export function runInPidns(script: string, opts: PidnsOptions = {}): Promise<PidnsResult> {
+  const env: NodeJS.ProcessEnv = {
+    ...(opts.env ?? process.env),
+    PIDNS_SCRIPT: script,
+    PIDNS_CWD: opts.cwd ?? process.cwd(),
+    PIDNS_SENTINEL_CWD: opts.sentinelCwd ?? '/',
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'sh', '-c', WRAPPER], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const verdict: Buffer[] = [];
+    child.stdout!.on('data', (c: Buffer) => out.push(c));
+    child.stderr!.on('data', (c: Buffer) => err.push(c));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => verdict.push(c));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 60_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        exitCode: timedOut ? -1 : (code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)),
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        sentinelAlive: Buffer.concat(verdict).toString().trim() === 'alive',
+        timedOut,
+      });
+    });
+  });
+}

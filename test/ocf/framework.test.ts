@@ -248,7 +248,7 @@ describe('invalid environment policy', () => {
       expect((await act(dummy, ['validate-all'], c.p())).code).toBe(c.start);
       const stop = await act(dummy, ['stop'], c.p());
       expect([stop.code, stop.reason]).toEqual([OCF.SUCCESS, undefined]);
-      expect(stop.stderr).toContain('nothing to stop');
+      expect(stop.stderr).toMatch(/nothing to stop|using its default so that the stop still runs/);
       const probe = await act(dummy, ['monitor'], c.p(), probeEnv);
       const probeCode = c.start === OCF.ERR_INSTALLED ? OCF.ERR_INSTALLED : OCF.NOT_RUNNING;
       expect([probe.code, probe.reason]).toEqual([probeCode, undefined]);
@@ -418,5 +418,27 @@ describe('test helper: runInPidns', () => {
     } finally {
       host.kill('SIGKILL');
     }
+  });
+});
+
+describe('stop with an invalid parameter value', () => {
+  it('falls back to the default and really stops a running instance', async () => {
+    const s = stateFile();
+    expect((await act(dummy, ['start'], { state: s })).code).toBe(OCF.SUCCESS);
+    const r = await act(dummy, ['stop'], { state: s, count: 'many', flag: 'perhaps' });
+    expect(r.code).toBe(OCF.SUCCESS);
+    expect(existsSync(s)).toBe(false);
+    expect(r.stderr).toMatch(/invalid count='many'.*using its default so that the stop still runs/);
+  });
+
+  it('still refuses the same value for start (6)', async () => {
+    const r = await act(dummy, ['start'], { state: stateFile(), count: 'many' });
+    expect(r.code).toBe(OCF.ERR_CONFIGURED);
+    expect(r.reason).toMatch(/count/);
+  });
+
+  it('with no default to fall back on, stop has nothing to stop (0)', async () => {
+    const r = await act(dummy, ['stop'], { state: stateFile(), word: 'NOT-LOWER' });
+    expect(r.code).toBe(OCF.SUCCESS);
   });
 });

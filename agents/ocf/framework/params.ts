@@ -154,9 +154,20 @@ export interface ParsedParams<P extends ParamTable> {
  * parameter and the value; missing required ones are returned, not thrown,
  * so the caller applies its order and policy.
  */
+/**
+ * `lenient` (used by stop): an invalid value falls back to the parameter's
+ * default, reported through `onInvalid`, instead of failing. A stop that
+ * refused to run over, say, `fast_stop=perhaps` would answer "stopped" while
+ * the resource is still up, and Pacemaker could start it on a second node.
+ */
+export interface ParseOptions {
+  readonly lenient?: { onInvalid(name: string, raw: string, problem: string): void };
+}
+
 export function parseParams<P extends ParamTable>(
   table: P,
   env: Readonly<Record<string, string | undefined>>,
+  options: ParseOptions = {},
 ): ParsedParams<P> {
   const values: Record<string, unknown> = {};
   const missing: string[] = [];
@@ -171,6 +182,11 @@ export function parseParams<P extends ParamTable>(
     if (p.deprecated) deprecatedSet.push(name);
     const r = p.parse(raw);
     if (!r.ok) {
+      if (options.lenient && p.default !== undefined) {
+        options.lenient.onInvalid(name, raw, r.problem);
+        values[name] = p.default;
+        continue;
+      }
       throw new OcfError(OCF.ERR_CONFIGURED, `Invalid value for parameter ${name}: '${raw}': ${r.problem}`);
     }
     values[name] = r.value;

@@ -139,7 +139,10 @@ function makeContext(action: string, oe: OcfEnv, env: Env, log: OcfLog, c: Clock
 /** Parameters, check level, required parameters, binaries, validate(): the rarun order. */
 async function prepare<P extends ParamTable>(agent: OcfAgent<P>, ctx: OcfContext): Promise<ParamValues<P>> {
   checkInstance(ctx.env);
-  const parsed = parseParams(agent.spec.params, ctx.env);
+  const lenient = ctx.action === 'stop'
+    ? { onInvalid: (name: string, raw: string, problem: string) => ctx.log.warn(`stop: invalid ${name}='${raw}' (${problem}); using its default so that the stop still runs`) }
+    : undefined;
+  const parsed = parseParams(agent.spec.params, ctx.env, lenient ? { lenient } : {});
   for (const d of parsed.deprecatedSet) ctx.log.warn(`parameter ${d} is deprecated`);
   checkLevelOf(ctx.env);
   if (parsed.missing.length > 0) {

@@ -94,7 +94,7 @@ async function withIdle(port, idle) {
 try {
   const ports = { palisaded: await freePort(), fence_virtd: await freePort() };
   for (const [name, port] of Object.entries(ports)) writeFileSync(join(dir, `${name}.conf`), conf(port), { mode: 0o600 });
-  await start('palisaded', process.execPath, [join(ROOT, 'dist/daemon/main.js'), '-F', '-f', join(dir, 'palisaded.conf'), '-p', join(dir, 'p.pid')], ports.palisaded);
+  await start('palisaded', process.execPath, [join(ROOT, 'dist/bin/palisaded.cjs'), '-F', '-f', join(dir, 'palisaded.conf'), '-p', join(dir, 'p.pid')], ports.palisaded);
   await start('fence_virtd', '/usr/sbin/fence_virtd', ['-F', '-f', join(dir, 'fence_virtd.conf'), '-p', join(dir, 'f.pid')], ports.fence_virtd);
   for (const p of Object.values(ports)) for (let i = 0; i < 20; i++) await statusOnce(p).catch(() => {}); // warm up
 

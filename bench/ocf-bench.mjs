@@ -15,7 +15,7 @@
 //   --json   print the result as JSON instead of a table
 //
 // Example (inside the namespace that holds the interface):
-//   ip netns exec ns1 node bench/ocf-bench.mjs --ours dist/agents/ocf/IPaddr2/main.js \
+//   ip netns exec ns1 node bench/ocf-bench.mjs --ours dist/bin/ocf/IPaddr2.cjs \
 //     --theirs /usr/lib/ocf/resource.d/heartbeat/IPaddr2 -e OCF_RESOURCE_INSTANCE=vip1 \
 //     -e OCF_RESKEY_ip=192.0.2.10 probe=monitor:OCF_RESKEY_CRM_meta_interval=0@7 start \
 //     monitor:OCF_RESKEY_CRM_meta_interval=10000 stop

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 unset NODE_EXTRA_CA_CERTS   # Pacemaker does not set it; it slows every Node start
 
-ours=${OURS:-$PWD/dist/agents/ocf/Filesystem/main.js}
+ours=${OURS:-$PWD/dist/bin/ocf/Filesystem.cjs}
 theirs=/usr/lib/ocf/resource.d/heartbeat/Filesystem
 [ -x "$ours" ] || { echo "ocf-filesystem.sh: $ours missing, run bash scripts/build.sh" >&2; exit 1; }
 [ -x "$theirs" ] || { echo "ocf-filesystem.sh: $theirs missing (Debian package resource-agents)" >&2; exit 1; }

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 unset NODE_EXTRA_CA_CERTS   # Pacemaker does not set it; it slows every Node start
 
-ours=${OURS:-$PWD/dist/agents/ocf/IPaddr2/main.js}
+ours=${OURS:-$PWD/dist/bin/ocf/IPaddr2.cjs}
 theirs=/usr/lib/ocf/resource.d/heartbeat/IPaddr2
 [ -x "$ours" ] || { echo "ocf-ipaddr2.sh: $ours missing, run bash scripts/build.sh" >&2; exit 1; }
 [ -x "$theirs" ] || { echo "ocf-ipaddr2.sh: $theirs missing (Debian package resource-agents)" >&2; exit 1; }

@@ -1,6 +1,6 @@
 // `palisade install`: symlinks the agents where Pacemaker looks for them.
-// Symlinks, not copies: an entry point imports its modules relative to its
-// real path in dist/.
+// Symlinks into this build's dist/bin/ (one bundled file per executable), so
+// a rebuild is picked up without reinstalling.
 import { lstat, mkdir, readlink, symlink, unlink, access, constants } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,8 @@ const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function installPlan(opts: InstallOptions): { link: string; target: string }[] {
   return [
-    { link: join(opts.sbinDir, 'fence_palisade'), target: join(DIST, 'agents/fence/main.js') },
-    ...ocfAgents.map((a) => ({ link: join(opts.ocfRoot, 'resource.d/palisade', a.name), target: join(DIST, 'agents/ocf', a.main) })),
+    { link: join(opts.sbinDir, 'fence_palisade'), target: join(DIST, 'bin/fence_palisade.cjs') },
+    ...ocfAgents.map((name) => ({ link: join(opts.ocfRoot, 'resource.d/palisade', name), target: join(DIST, 'bin/ocf', `${name}.cjs`) })),
   ];
 }
 

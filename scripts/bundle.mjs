@@ -10,18 +10,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-export const ENTRIES = {
+const { ocfAgents } = await import(join(dist, 'agents/ocf/registry.js'));
+const ENTRIES = {
   palisaded: 'daemon/main.js',
   fence_palisade: 'agents/fence/main.js',
   palisade: 'cli/main.js',
-  'ocf/IPaddr2': 'agents/ocf/IPaddr2/main.js',
-  'ocf/Filesystem': 'agents/ocf/Filesystem/main.js',
-  'ocf/apache': 'agents/ocf/apache/main.js',
+  ...Object.fromEntries(ocfAgents.map((name) => [`ocf/${name}`, `agents/ocf/${name}/main.js`])),
 };
 
 // import.meta.url has no CJS equivalent; point it at the bundle itself.
-const shim = join(dist, '.import-meta-url.cjs');
-writeFileSync(shim, "exports.importMetaUrl = require('node:url').pathToFileURL(__filename).href;\n");
+// (esbuild's inject takes ES exports; require and __filename exist in the CJS output.)
+const shim = join(dist, '.import-meta-url.js');
+writeFileSync(shim, "export const importMetaUrl = require('node:url').pathToFileURL(__filename).href;\n");
 try {
   await Promise.all(Object.entries(ENTRIES).map(async ([name, entry]) => {
     const outfile = join(dist, 'bin', `${name}.cjs`);

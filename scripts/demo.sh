@@ -21,7 +21,7 @@ port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{
 step "1-2. Dependencies installed and project built (npm run demo did this)"
 
 step "3. Generate a shared key"
-run node dist/cli/main.js keygen "$work/fence_xvm.key"
+run node dist/bin/palisade.cjs keygen "$work/fence_xvm.key"
 
 step "4. Start palisaded on 127.0.0.1:$port over libvirt's test driver (3 guests)"
 cat > "$work/fence_virt.conf" <<CONF
@@ -47,9 +47,9 @@ backends {
 CONF
 chmod 600 "$work/fence_virt.conf"
 cat "$work/fence_virt.conf"
-run node dist/cli/main.js config check "$work/fence_virt.conf"
+run node dist/bin/palisade.cjs config check "$work/fence_virt.conf"
 printf '$ palisaded -F -f %s -p %s &\n' "$work/fence_virt.conf" "$work/palisaded.pid"
-node dist/daemon/main.js -F -f "$work/fence_virt.conf" -p "$work/palisaded.pid" 2>"$work/palisaded.log" &
+node dist/bin/palisaded.cjs -F -f "$work/fence_virt.conf" -p "$work/palisaded.pid" 2>"$work/palisaded.log" &
 daemon_pid=$!
 for _ in $(seq 100); do grep -q 'palisaded ready' "$work/palisaded.log" 2>/dev/null && break; kill -0 $daemon_pid || { cat "$work/palisaded.log"; exit 1; }; sleep 0.1; done
 grep -q 'palisaded ready' "$work/palisaded.log" || { echo "palisaded did not start:"; cat "$work/palisaded.log"; exit 1; }
@@ -65,7 +65,7 @@ nodename=node-$plug
 ${plug:+port=$plug}"
   printf '%s\nEOF\n' "$input"
   set +e
-  printf '%s\n' "$input" | node dist/agents/fence/main.js
+  printf '%s\n' "$input" | node dist/bin/fence_palisade.cjs
   local rc=$?
   set -e
   printf '(exit %d)\n' "$rc"

@@ -1,13 +1,6 @@
-// Every OCF agent Palisade ships, for `palisade install`: `main` is the
-// compiled entry relative to dist/agents/ocf/.
+// Every OCF agent Palisade ships. By convention an agent named N lives in
+// agents/ocf/N/ with its entry point main.ts; the build bundles it to
+// dist/bin/ocf/N.cjs and `palisade install` links that file as
+// OCF_ROOT/resource.d/palisade/N. Adding an agent adds one line here.
 
-export interface OcfAgentEntry {
-  readonly name: string;
-  readonly main: string;
-}
-
-export const ocfAgents: readonly OcfAgentEntry[] = Object.freeze([
-  { name: 'IPaddr2', main: 'IPaddr2/main.js' },
-  { name: 'Filesystem', main: 'Filesystem/main.js' },
-  { name: 'apache', main: 'apache/main.js' },
-]);
+export const ocfAgents: readonly string[] = Object.freeze(['IPaddr2', 'Filesystem', 'apache']);

@@ -1,4 +1,4 @@
-// fence_palisade as Pacemaker and people run it (dist/agents/fence/main.js,
+// fence_palisade as Pacemaker and people run it (dist/bin/fence_palisade.cjs,
 // built by scripts/build.sh), without a daemon: meta-data, help,
 // validate-all, key files, argument errors, refused and stalled peers.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';

@@ -10,9 +10,9 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const PALISADED = join(ROOT, 'dist/daemon/main.js');
-export const FENCE_PALISADE = join(ROOT, 'dist/agents/fence/main.js');
-export const PALISADE_CLI = join(ROOT, 'dist/cli/main.js');
+export const PALISADED = join(ROOT, 'dist/bin/palisaded.cjs');
+export const FENCE_PALISADE = join(ROOT, 'dist/bin/fence_palisade.cjs');
+export const PALISADE_CLI = join(ROOT, 'dist/bin/palisade.cjs');
 export const DEMO_DOMAINS = join(ROOT, 'scripts/demo/domains.xml');
 export const FENCE_VIRT_MODULES = '/usr/lib/x86_64-linux-gnu/fence-virt';
 

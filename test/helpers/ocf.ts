@@ -23,7 +23,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 
 /** Compiled entry of one of our agents (run `bash scripts/build.sh` first). */
 export function agentPath(name: string): string {
-  return join(REPO_ROOT, 'dist/agents/ocf', name, 'main.js');
+  return join(REPO_ROOT, 'dist/bin/ocf', `${name}.cjs`);
 }
 
 /** The resource-agents shell implementation, for side-by-side checks. */

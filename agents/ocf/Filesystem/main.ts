@@ -3,4 +3,4 @@
 import { runAgent } from '../framework/agent.js';
 import { filesystem } from './agent.js';
 
-await runAgent(filesystem);
+void runAgent(filesystem);

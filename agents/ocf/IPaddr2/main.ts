@@ -3,4 +3,4 @@
 import { runAgent } from '../framework/agent.js';
 import { ipaddr2 } from './agent.js';
 
-await runAgent(ipaddr2);
+void runAgent(ipaddr2);

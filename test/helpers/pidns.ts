@@ -13,7 +13,7 @@
 // When the namespace's init exits, the kernel kills everything left in it,
 // so nothing outlives the call, not even on timeout.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface PidnsOptions {
   /** Environment of the script (the sentinel gets the same). Default: process.env. */
@@ -57,6 +57,17 @@ if [ -n "$stat" ] && [ "\${stat%% *}" != Z ]; then echo alive >&3; else echo dea
 exit $rc
 `;
 
+// Namespaces still running when the test worker exits (vitest gave up on a
+// test first) are killed with it: unshare --kill-child takes the whole
+// namespace down, so nothing outlives the test file.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+/** Below vitest's 60 s testTimeout, so our own timeout reports first. */
+export const DEFAULT_PIDNS_TIMEOUT_MS = 50_000;
+
 export function runInPidns(script: string, opts: PidnsOptions = {}): Promise<PidnsResult> {
   const env: NodeJS.ProcessEnv = {
     ...(opts.env ?? process.env),
@@ -69,6 +80,8 @@ export function runInPidns(script: string, opts: PidnsOptions = {}): Promise<Pid
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const verdict: Buffer[] = [];
@@ -79,7 +92,7 @@ export function runInPidns(script: string, opts: PidnsOptions = {}): Promise<Pid
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, opts.timeoutMs ?? 60_000);
+    }, opts.timeoutMs ?? DEFAULT_PIDNS_TIMEOUT_MS);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);

@@ -287,6 +287,50 @@ describe('signals', () => {
   let ws: Workspace;
   afterEach(async () => { await ws?.stop(); });
 
+  it('without -F: detaches, exits 0 once serving, and the detached daemon serves and stops on SIGTERM', async () => {
+    ws = await Workspace.create();
+    const keyPath = await ws.key();
+    const port = await freePort();
+    const conf = await ws.file('bg.conf', fenceVirtConf({ port, keyFile: keyPath }));
+    const pidFile = ws.path('bg.pid');
+    const r = await execa(process.execPath, [PALISADED, '-f', conf, '-p', pidFile], { reject: false, timeout: 30_000, stdin: 'ignore' });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const pid = Number((await readFile(pidFile, 'utf8')).trim());
+    try {
+      expect(pid).toBeGreaterThan(0);
+      const s = await fenceVirt(['-T', '127.0.0.1', '-p', String(port), '-k', keyPath, '-o', 'status', '-n', 'web1']);
+      expect(s.exitCode).toBe(0);
+    } finally {
+      process.kill(pid, 'SIGTERM');
+    }
+    for (let i = 0; i < 100; i++) {
+      try { process.kill(pid, 0); } catch { break; }
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    expect(() => process.kill(pid, 0)).toThrow();
+    await expect(stat(pidFile)).rejects.toThrow();
+  });
+
+  it('without -F: a configuration error is reported on the terminal before detaching', async () => {
+    ws = await Workspace.create();
+    const conf = await ws.file('bg-bad.conf', 'fence_virtd { listener = "tcp" }\n');
+    const r = await execa(process.execPath, [PALISADED, '-f', conf, '-p', ws.path('x.pid')], { reject: false, timeout: 30_000, stdin: 'ignore' });
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr)).toContain(`${conf}:1:`);
+  });
+
+  it('without -F: a start-up failure after detaching (port in use) still reaches the terminal', async () => {
+    ws = await Workspace.create();
+    const keyPath = await ws.key();
+    const port = await freePort();
+    const blocker = await startPalisaded(ws, fenceVirtConf({ port, keyFile: keyPath }));
+    const conf = await ws.file('bg-busy.conf', fenceVirtConf({ port, keyFile: keyPath }));
+    const r = await execa(process.execPath, [PALISADED, '-f', conf, '-p', ws.path('busy.pid')], { reject: false, timeout: 30_000, stdin: 'ignore' });
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr)).toMatch(/EADDRINUSE/);
+    expect(blocker.child.exitCode).toBeNull();
+  });
+
   it('SIGHUP reloads the configuration; a broken one keeps the old running', async () => {
     ws = await Workspace.create();
     const keyPath = await ws.key();

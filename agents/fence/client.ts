@@ -4,9 +4,9 @@
 // (ConnectError, FenceAuthError, PeerTimeoutError, ShortReadError,
 // ReplyError, FenceAbortedError, UsageError); a daemon's refusal is not an
 // exception but its result byte.
-import { randomInt } from 'node:crypto';
 import { HashType, RF_UUID, parseHashName, type HashName, type HashTypeValue } from '../../protocol/constants.js';
 import { UsageError } from './errors.js';
+import { randomU32 } from './random.js';
 import { loadTransport } from './transports/index.js';
 import type { FenceReply, FenceTarget } from './transports/types.js';
 import { checkDomain } from './values.js';
@@ -37,7 +37,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** A uniformly random u32. fence_virt uses the microseconds of the clock, which collide. */
 export function randomSeqno(): number {
-  return randomInt(0, 0x1_0000_0000);
+  return randomU32();
 }
 
 function hashOf(v: HashTypeValue | HashName, what: string, problems: string[]): HashTypeValue {

@@ -165,7 +165,7 @@ describe('action dispatch', () => {
     for (const a of ['frobnicate', 'promote', 'migrate_to', 'reload']) {
       const r = await act(dummy, [a], { state: stateFile() });
       expect(r.code, a).toBe(OCF.ERR_UNIMPLEMENTED);
-      expect(r.stderr).toContain(`action '${a}' is not implemented`);
+      expect(r.stderr).toContain(`action '${a}' is not supported by this agent`);
     }
   });
 

@@ -3,7 +3,7 @@
 // its answer in constant time, then answer its challenge, then read the
 // result byte and, for a host list, the records. With auth none both
 // challenges are skipped, as sock_challenge/sock_response do.
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../random.js';
 import type { Socket } from 'node:net';
 import { CHALLENGE_SIZE, HashType, HOST_RECORD_SIZE, Result } from '../../../protocol/constants.js';
 import { decodeHostRecord, isTerminator, type HostRecord } from '../../../protocol/host-list.js';

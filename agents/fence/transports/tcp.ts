@@ -1,7 +1,7 @@
 // fence_virt -T: one TCP connection per call, 176-byte signed request, then
 // the authenticated stream exchange. The connect limit is the phase timeout
 // (fence_virt hard-codes 3 s).
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../random.js';
 import { connect, type Socket } from 'node:net';
 import { RANDOM_FIELD } from '../../../protocol/constants.js';
 import { encodeRequest, makeRequest, signRequest } from '../../../protocol/fence-req.js';

@@ -321,7 +321,7 @@ export async function runAction<P extends ParamTable>(
   }
   const name = resolveAction(agent, action);
   if (name === undefined) {
-    io.err(`${oe.type}: action '${action}' is not implemented\n${usage(agent, oe.type)}`);
+    io.err(`${oe.type}: action '${action}' is not supported by this agent\n${usage(agent, oe.type)}`);
     return OCF.ERR_UNIMPLEMENTED;
   }
 

@@ -16,7 +16,7 @@ const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function installPlan(opts: InstallOptions): { link: string; target: string }[] {
   return [
-    { link: join(opts.sbinDir, 'fence_palisade'), target: join(DIST, 'bin/fence_palisade.cjs') },
+    ...['fence_palisade', 'palisaded', 'palisade'].map((name) => ({ link: join(opts.sbinDir, name), target: join(DIST, 'bin', `${name}.cjs`) })),
     ...ocfAgents.map((name) => ({ link: join(opts.ocfRoot, 'resource.d/palisade', name), target: join(DIST, 'bin/ocf', `${name}.cjs`) })),
   ];
 }

@@ -66,8 +66,8 @@ program.command('config').description('configuration tools')
   });
 
 program.command('install')
-  .description('install fence_palisade and the OCF agents (as symlinks into this build)')
-  .option('--sbin-dir <dir>', 'where Pacemaker looks for fence agents', '/usr/sbin')
+  .description('install fence_palisade, palisaded, palisade and the OCF agents (as symlinks into this build)')
+  .option('--sbin-dir <dir>', 'where Pacemaker looks for fence agents (palisaded and palisade go there too)', '/usr/sbin')
   .option('--ocf-root <dir>', 'OCF root; agents go to DIR/resource.d/palisade/', '/usr/lib/ocf')
   .option('--force', 'replace existing files of the same name', false)
   .action(async (o: { sbinDir: string; ocfRoot: string; force: boolean }) => {

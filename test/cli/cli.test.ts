@@ -78,6 +78,7 @@ describe('palisade install', () => {
       expect(md.exitCode, name).toBe(0);
       expect((await validateMetadata(String(md.stdout))).dtd.ok, name).toBe(true);
     }
+    for (const name of ['palisaded', 'palisade']) expect(await readlink(join(sbin, name))).toMatch(new RegExp(`dist/bin/${name}\\.cjs$`));
     const fence = join(sbin, 'fence_palisade');
     expect(await readlink(fence)).toMatch(/dist\/bin\/fence_palisade\.cjs$/);
     const md = await execa(fence, ['-o', 'metadata'], { reject: false });

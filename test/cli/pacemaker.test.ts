@@ -17,7 +17,7 @@ async function ours(path: string): Promise<boolean | undefined> {
   return st.isSymbolicLink() && (await readlink(path)).startsWith(`${ROOT}/`);
 }
 
-const blocked = (await ours(FENCE)) === false || (await lstat(PROVIDER).catch(() => undefined)) !== undefined && (await ours(`${PROVIDER}/IPaddr2`)) === false;
+const blocked = (await ours(FENCE)) === false || (await ours('/usr/sbin/palisaded')) === false || (await ours('/usr/sbin/palisade')) === false || (await lstat(PROVIDER).catch(() => undefined)) !== undefined && (await ours(`${PROVIDER}/IPaddr2`)) === false;
 
 describe.skipIf(blocked)('Pacemaker sees the installed agents', () => {
   let ws: Workspace;
@@ -27,7 +27,7 @@ describe.skipIf(blocked)('Pacemaker sees the installed agents', () => {
     expect(r.exitCode, r.stderr).toBe(0);
   });
   afterAll(async () => {
-    await rm(FENCE, { force: true });
+    for (const f of [FENCE, '/usr/sbin/palisaded', '/usr/sbin/palisade']) await rm(f, { force: true });
     await rm(PROVIDER, { recursive: true, force: true });
     await ws?.stop();
   });

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { FenceCommand, HashType, REQUEST_SIZE, Result } from '../../protocol/constants.js';
 import { encodeRequest } from '../../protocol/fence-req.js';
 import {
-  PALISADED, ROOT, Workspace, fenceVirt, fenceVirtConf, freePort, startPalisaded, stopChild, type RunningDaemon,
+  PALISADED, ROOT, Workspace, daemonFixture, fenceVirt, fenceVirtConf, freePort, startPalisaded, stopChild, type RunningDaemon,
 } from '../helpers/fence-daemons.js';
 import { buildRequest, exchange, open, sendRaw } from '../helpers/raw-client.js';
 
@@ -22,11 +22,8 @@ describe('one daemon, many misbehaving clients', () => {
   let daemon: RunningDaemon;
 
   beforeAll(async () => {
-    ws = await Workspace.create();
-    keyPath = await ws.key();
+    ({ ws, key: keyPath, port, daemon } = await daemonFixture('palisaded'));
     key = new Uint8Array(await readFile(keyPath));
-    port = await freePort();
-    daemon = await startPalisaded(ws, fenceVirtConf({ port, keyFile: keyPath }));
   });
   afterAll(async () => { await ws?.stop(); });
 

@@ -2,7 +2,9 @@
 // against the real fence_virtd with the very same fence_virt.conf: exit
 // codes and output must match.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Workspace, fenceVirt, fenceVirtConf, freePort, startFenceVirtd, startPalisaded } from '../helpers/fence-daemons.js';
+import {
+  Workspace, daemonFixture, fenceVirt, fenceVirtConf, freePort, startFenceVirtd, startPalisaded, type DaemonFixture,
+} from '../helpers/fence-daemons.js';
 
 const SEQUENCE: Array<[string, string | undefined]> = [
   ['list', undefined], ['status', 'web1'], ['off', 'web1'], ['status', 'web1'], ['off', 'web1'], ['on', 'web1'],
@@ -59,38 +61,24 @@ describe('fence_virt (C) <-> palisaded and fence_virtd with one fence_virt.conf'
 });
 
 describe('auth selects the challenge-response hash (fence_virtd 4.12 bug not copied)', () => {
-  let ws: Workspace;
-  let key: string;
-  let port: number;
-  beforeAll(async () => {
-    ws = await Workspace.create();
-    key = await ws.key();
-    port = await freePort();
-    await startPalisaded(ws, fenceVirtConf({ port, keyFile: key, auth: 'sha1', hash: 'sha1' }));
-  });
-  afterAll(async () => { await ws?.stop(); });
+  let f: DaemonFixture;
+  beforeAll(async () => { f = await daemonFixture('palisaded', { auth: 'sha1', hash: 'sha1' }); });
+  afterAll(async () => { await f?.ws.stop(); });
 
   it('fence_virt -C sha1 succeeds and -C sha256 fails against auth = "sha1"', async () => {
-    const base = ['-T', '127.0.0.1', '-p', String(port), '-k', key, '-o', 'status', '-n', 'web1'];
+    const base = ['-T', '127.0.0.1', '-p', String(f.port), '-k', f.key, '-o', 'status', '-n', 'web1'];
     expect((await fenceVirt([...base, '-C', 'sha1'])).exitCode).toBe(0);
     expect((await fenceVirt([...base, '-C', 'sha256'])).exitCode).toBe(1);
   });
 });
 
 describe('IPv6 listener', () => {
-  let ws: Workspace;
-  let key: string;
-  let port: number;
-  beforeAll(async () => {
-    ws = await Workspace.create();
-    key = await ws.key();
-    port = await freePort('::1');
-    await startPalisaded(ws, fenceVirtConf({ port, keyFile: key, family: 'ipv6', address: '::1' }));
-  });
-  afterAll(async () => { await ws?.stop(); });
+  let f: DaemonFixture;
+  beforeAll(async () => { f = await daemonFixture('palisaded', { family: 'ipv6', address: '::1' }); });
+  afterAll(async () => { await f?.ws.stop(); });
 
   it('serves fence_virt over ::1', async () => {
-    const r = await fenceVirt(['-T', '::1', '-p', String(port), '-k', key, '-o', 'status', '-n', 'db1']);
+    const r = await fenceVirt(['-T', '::1', '-p', String(f.port), '-k', f.key, '-o', 'status', '-n', 'db1']);
     expect(r.exitCode).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import { FenceCommand, HashType } from '../../protocol/constants.js';
 import { fence } from '../../agents/fence/client.js';
 import { FenceAuthError } from '../../agents/fence/errors.js';
 import {
-  Workspace, fencePalisade, fenceVirt, fenceVirtConf, freePort, startFenceVirtd, type RunResult,
+  Workspace, daemonFixture, fencePalisade, fenceVirt, fenceVirtConf, freePort, startFenceVirtd, type RunResult,
 } from '../helpers/fence-daemons.js';
 import { readFile } from 'node:fs/promises';
 
@@ -18,10 +18,7 @@ let key: string;
 let port: number;
 
 beforeAll(async () => {
-  ws = await Workspace.create();
-  key = await ws.key();
-  port = await freePort();
-  await startFenceVirtd(ws, fenceVirtConf({ port, keyFile: key, uri: URI }), port);
+  ({ ws, key, port } = await daemonFixture('fence_virtd', { uri: URI }));
 });
 afterAll(() => ws?.stop());
 

@@ -188,3 +188,29 @@ export async function palisadeCli(args: string[], env?: NodeJS.ProcessEnv): Prom
   const r = await execa(process.execPath, [PALISADE_CLI, ...args], { reject: false, timeout: 60_000, stdin: 'ignore', env });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
+
+export interface DaemonFixture {
+  readonly ws: Workspace;
+  /** Path of the shared key file. */
+  readonly key: string;
+  readonly port: number;
+  readonly daemon: RunningDaemon;
+}
+
+/** A workspace with a fresh key and one daemon on a free loopback port; `ws.stop()` tears it all down. */
+export async function daemonFixture(
+  kind: 'palisaded' | 'fence_virtd', conf: Partial<Omit<ConfOptions, 'port' | 'keyFile'>> = {},
+): Promise<DaemonFixture> {
+  const ws = await Workspace.create();
+  try {
+    const key = await ws.key();
+    const host = conf.address ?? '127.0.0.1';
+    const port = await freePort(host);
+    const text = fenceVirtConf({ ...conf, port, keyFile: key });
+    const daemon = kind === 'palisaded' ? await startPalisaded(ws, text) : await startFenceVirtd(ws, text, port, host);
+    return { ws, key, port, daemon };
+  } catch (e) {
+    await ws.stop();
+    throw e;
+  }
+}

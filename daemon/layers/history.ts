@@ -4,14 +4,9 @@
 // arrives while the original is still running is dropped too (fence_virtd
 // gets this for free by being single-threaded).
 import type { Layer } from '../dispatch.js';
-import type { FenceRequest } from '../../protocol/fence-req.js';
+import type { History } from '../history.js';
 
-export interface RequestHistory {
-  seen(req: Pick<FenceRequest, 'request' | 'seqno' | 'domain'>): boolean;
-  record(req: Pick<FenceRequest, 'request' | 'seqno' | 'domain'>): void;
-}
-
-export function historyLayer(history: RequestHistory): Layer {
+export function historyLayer(history: Pick<History, 'seen' | 'record'>): Layer {
   return (next) => async (req, peer, signal) => {
     if (history.seen(req)) return { kind: 'drop', reason: 'duplicate request (same op, seqno and domain within 10 s)' };
     history.record(req);

@@ -6,7 +6,9 @@
 //   1. daemon throughput: sequential status requests for N seconds from an
 //      in-process client (sha256 request hash + two-way sha256 auth, new
 //      connection per request, random seqno), i.e. what the daemon sustains;
-//   2. the real fence_virt CLI, status, median of K runs (end to end);
+//   2. the real fence_virt CLI, status, median of K runs (end to end), and
+//      sequential CLI requests for N seconds: the reference's own baseline
+//      measure (fence-virt-protocol.md §8, "sequential 10 s");
 //   3. latency of one status request while 20 other connections sit idle.
 // Needs `npm run build` first (bench/run.sh does it).
 import { spawn } from 'node:child_process';
@@ -82,6 +84,15 @@ async function cliMedian(port) {
   return median(times);
 }
 
+async function cliThroughput(port) {
+  let n = 0;
+  const end = Date.now() + SECONDS * 1000;
+  while (Date.now() < end) {
+    await execFileP('/usr/sbin/fence_virt', ['-T', '127.0.0.1', '-p', String(port), '-k', keyFile, '-o', 'status', '-H', 'test']).then(() => n++, () => {});
+  }
+  return n / SECONDS;
+}
+
 async function withIdle(port, idle) {
   const socks = await Promise.all(Array.from({ length: idle }, () => new Promise((res) => { const s = connect({ host: '127.0.0.1', port }); s.on('connect', () => res(s)); s.on('error', () => res(s)); })));
   const t0 = performance.now();
@@ -106,6 +117,10 @@ try {
   rows.push(['sequential status, daemon throughput (req/s, median of 3 x ' + SECONDS + ' s)', rps('palisaded'), rps('fence_virtd'), rps('palisaded') / rps('fence_virtd')]);
   const cli = { palisaded: await cliMedian(ports.palisaded), fence_virtd: await cliMedian(ports.fence_virtd) };
   rows.push([`fence_virt CLI status, median ms of ${CLI_RUNS}`, cli.palisaded, cli.fence_virtd, cli.palisaded / cli.fence_virtd]);
+  const cliRps = { palisaded: [], fence_virtd: [] };
+  for (let r = 0; r < 3; r++) for (const name of ['palisaded', 'fence_virtd']) cliRps[name].push(await cliThroughput(ports[name]));
+  const crps = (n) => median(cliRps[n]);
+  rows.push([`sequential fence_virt CLI status (req/s, median of 3 x ${SECONDS} s)`, crps('palisaded'), crps('fence_virtd'), crps('palisaded') / crps('fence_virtd')]);
   const idle0 = { palisaded: await withIdle(ports.palisaded, 0), fence_virtd: await withIdle(ports.fence_virtd, 0) };
   rows.push(['one status, no idle peers (ms)', idle0.palisaded, idle0.fence_virtd, idle0.palisaded / idle0.fence_virtd]);
   const idleN = { palisaded: await withIdle(ports.palisaded, IDLE), fence_virtd: await withIdle(ports.fence_virtd, IDLE) };

@@ -10,6 +10,7 @@ import { equalBytes } from './_bytes.js';
 interface IncrementalHash {
   update(data: Uint8Array): IncrementalHash;
   digest(): Uint8Array;
+  clone(): IncrementalHash;
 }
 const HASHES: Record<Exclude<HashTypeValue, 0>, () => IncrementalHash> = {
   [HashType.SHA1]: () => sha1.create(),
@@ -25,6 +26,52 @@ export function keyedDigest(type: HashTypeValue, key: Uint8Array, message: Uint8
   const out = new Uint8Array(HASH_FIELD);
   out.set(create().update(key).update(message).digest());
   return out;
+}
+
+/**
+ * H(key || ·) with the key absorbed once: each digest clones that state
+ * instead of hashing the (typically 256-byte) key again. For a daemon that
+ * signs and answers with one key for every request.
+ */
+export interface KeyedHasher {
+  readonly type: HashTypeValue;
+  /** Same result as keyedDigest(type, key, message). */
+  digest(message: Uint8Array): Uint8Array;
+}
+
+export function keyedHasher(type: HashTypeValue, key: Uint8Array): KeyedHasher {
+  if (type === HashType.NONE) throw new RangeError('keyedHasher: hash type none has no digest');
+  const create = HASHES[type];
+  if (!create) throw new RangeError(`keyedHasher: unknown hash type ${type as number}`);
+  const keyed = create().update(key);
+  return {
+    type,
+    digest(message) {
+      const out = new Uint8Array(HASH_FIELD);
+      out.set(keyed.clone().update(message).digest());
+      return out;
+    },
+  };
+}
+
+/** Challenge-response bound to one key and hash type (see KeyedHasher). */
+export interface ChallengeAuth {
+  respond(challenge: Uint8Array): Uint8Array;
+  verify(challenge: Uint8Array, response: Uint8Array): boolean;
+}
+
+export function challengeAuth(type: HashTypeValue, key: Uint8Array): ChallengeAuth {
+  const hasher = keyedHasher(type, key);
+  const respond = (challenge: Uint8Array) => {
+    if (challenge.length !== CHALLENGE_SIZE) {
+      throw new RangeError(`challengeResponse: challenge must be ${CHALLENGE_SIZE} bytes, got ${challenge.length}`);
+    }
+    return hasher.digest(challenge);
+  };
+  return {
+    respond,
+    verify: (challenge, response) => response.length === HASH_FIELD && key.length > 0 && equalBytes(respond(challenge), response),
+  };
 }
 
 /** The 64-byte answer to a challenge (sha_response). */

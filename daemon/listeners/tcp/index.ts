@@ -5,8 +5,8 @@
 import { createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { CHALLENGE_SIZE, HashType, REQUEST_SIZE, Result } from '../../../protocol/constants.js';
-import { decodeRequest, verifyRequest } from '../../../protocol/fence-req.js';
-import { challengeResponse, verifyChallengeResponse } from '../../../protocol/legacy-auth.js';
+import { decodeRequest, requestVerifier, type VerifyResult } from '../../../protocol/fence-req.js';
+import { challengeAuth, type ChallengeAuth } from '../../../protocol/legacy-auth.js';
 import { encodeHostList } from '../../../protocol/host-list.js';
 import { ProtocolError } from '../../../protocol/errors.js';
 import { choice, port as portOf, strOr } from '../../config/access.js';
@@ -48,11 +48,16 @@ class TcpListener implements Listener {
   readonly #sockets = new Set<Socket>();
   readonly #inflight = new Set<Promise<void>>();
   readonly #abort = new AbortController();
+  /** The key's hash states, built once: hashing the key again per request is most of the verification cost. */
+  readonly #verify: (bytes: Uint8Array, minimum: TcpOptions['minimumHash']) => VerifyResult;
+  readonly #challenge: ChallengeAuth | undefined;
   #server: Server | undefined;
 
   constructor(opts: TcpOptions, ctx: ListenerContext) {
     this.#opts = opts;
     this.#ctx = ctx;
+    this.#verify = requestVerifier(opts.key);
+    this.#challenge = opts.auth === HashType.NONE ? undefined : challengeAuth(opts.auth, opts.key);
     this.description = `${ctx.name} ${opts.family === 'ipv6' ? `[${opts.address}]` : opts.address}:${opts.port}`;
   }
 
@@ -90,24 +95,26 @@ class TcpListener implements Listener {
     const peer: Peer = { listener: this.#ctx.name, source, address: `${addr.includes(':') ? `[${addr}]` : addr}:${sock.remotePort}` };
     const reader = new ExactReader(sock, peer.address);
     const log = this.#ctx.log;
-    const { key, minimumHash, auth } = this.#opts;
+    const { minimumHash } = this.#opts;
+    const challenge = this.#challenge;
     try {
-      const req = decodeRequest(await reader.read(REQUEST_SIZE, 'request', TCP_TIMEOUTS.request));
-      const verdict = verifyRequest(req, minimumHash, key);
+      const raw = await reader.read(REQUEST_SIZE, 'request', TCP_TIMEOUTS.request);
+      const req = decodeRequest(raw);
+      const verdict = this.#verify(raw, minimumHash);
       if (!verdict.ok) {
         log('warn', `${this.#ctx.name} ${peer.address}: ${verdictText(verdict.reason, req.hashType, minimumHash)}; dropping client`);
         return;
       }
-      if (auth !== HashType.NONE) {
+      if (challenge) {
         const theirs = await reader.read(CHALLENGE_SIZE, 'challenge', TCP_TIMEOUTS.challenge);
         const ours = new Uint8Array(randomBytes(CHALLENGE_SIZE));
         // One write, one segment: our response and our challenge travel together.
         const out = new Uint8Array(2 * CHALLENGE_SIZE);
-        out.set(challengeResponse(auth, key, theirs));
+        out.set(challenge.respond(theirs));
         out.set(ours, CHALLENGE_SIZE);
         sock.write(out);
         const answer = await reader.read(CHALLENGE_SIZE, 'response', TCP_TIMEOUTS.response);
-        if (!verifyChallengeResponse(auth, key, ours, answer)) {
+        if (!challenge.verify(ours, answer)) {
           log('warn', `${this.#ctx.name} ${peer.address}: challenge response did not verify (wrong key or auth hash); dropping client`);
           return;
         }

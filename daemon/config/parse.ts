@@ -181,7 +181,7 @@ function badUtf8Line(bytes: Uint8Array): number {
 function describeOpenError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   switch (code) {
-    case 'ENOENT': return 'does not exist';
+    case 'ENOENT': return 'does not exist; start from conf/fence_virt.conf (the same file works for fence_virtd) or pass another file with -f';
     case 'EACCES': case 'EPERM': return 'permission denied (palisaded needs root to read it)';
     case 'ENOTDIR': return 'a component of the path is not a directory';
     case 'ELOOP': return 'too many levels of symbolic links';

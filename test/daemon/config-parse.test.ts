@@ -213,12 +213,12 @@ describe('readConfigFile', () => {
 
   it('names a missing file, a directory, a FIFO, a dangling symlink and a bad path', async () => {
     dir = await mkdtemp(join(tmpdir(), 'pal-conf-'));
-    expect(await readError(join(dir, 'nope.conf'))).toBe(`${dir}/nope.conf: does not exist`);
+    expect(await readError(join(dir, 'nope.conf'))).toBe(`${dir}/nope.conf: does not exist; start from conf/fence_virt.conf (the same file works for fence_virtd) or pass another file with -f`);
     expect(await readError(dir)).toBe(`${dir}: is a directory, not a configuration file`);
     await execa('mkfifo', [join(dir, 'fifo')]);
     expect(await readError(join(dir, 'fifo'))).toBe(`${dir}/fifo: is not a regular file`);
     await symlink(join(dir, 'gone'), join(dir, 'link'));
-    expect(await readError(join(dir, 'link'))).toBe(`${dir}/link: does not exist`);
+    expect(await readError(join(dir, 'link'))).toMatch(/link: does not exist; start from conf\/fence_virt.conf/);
     await writeFile(join(dir, 'file'), 'a = "b";');
     expect(await readError(join(dir, 'file', 'x'))).toBe(`${dir}/file/x: a component of the path is not a directory`);
   });

@@ -113,11 +113,7 @@ export type VerifyResult =
  * Compared in constant time, unlike the C memcmp.
  */
 export function verifyRequest(req: FenceRequest, minimum: HashTypeValue, key: Uint8Array): VerifyResult {
-  if (req.hashType < minimum) return { ok: false, reason: 'hash-too-weak' };
-  if (req.hashType === HashType.NONE) return { ok: true };
-  if (key.length === 0) return { ok: false, reason: 'empty-key' };
-  const expected = keyedDigest(req.hashType, key, encodeRequest({ ...req, hash: new Uint8Array(HASH_FIELD) }));
-  return equalBytes(expected, req.hash) ? { ok: true } : { ok: false, reason: 'mismatch' };
+  return requestVerifier(key)(encodeRequest(req), minimum);
 }
 
 /**

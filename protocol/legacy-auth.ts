@@ -76,10 +76,7 @@ export function challengeAuth(type: HashTypeValue, key: Uint8Array): ChallengeAu
 
 /** The 64-byte answer to a challenge (sha_response). */
 export function challengeResponse(type: HashTypeValue, key: Uint8Array, challenge: Uint8Array): Uint8Array {
-  if (challenge.length !== CHALLENGE_SIZE) {
-    throw new RangeError(`challengeResponse: challenge must be ${CHALLENGE_SIZE} bytes, got ${challenge.length}`);
-  }
-  return keyedDigest(type, key, challenge);
+  return challengeAuth(type, key).respond(challenge);
 }
 
 /** Checks a 64-byte answer (sha_challenge compares all 64 bytes, padding included). */
@@ -87,5 +84,5 @@ export function verifyChallengeResponse(
   type: HashTypeValue, key: Uint8Array, challenge: Uint8Array, response: Uint8Array,
 ): boolean {
   if (response.length !== HASH_FIELD || key.length === 0) return false;
-  return equalBytes(challengeResponse(type, key, challenge), response);
+  return challengeAuth(type, key).verify(challenge, response);
 }

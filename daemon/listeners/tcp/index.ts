@@ -90,9 +90,9 @@ class TcpListener implements Listener {
 
   async #serve(sock: Socket, handle: Handle): Promise<void> {
     const addr = sock.remoteAddress ?? 'unknown';
-    // The ACL source is the numeric IP; map ::ffff:a.b.c.d back to a.b.c.d.
-    const source = addr.startsWith('::ffff:') && isIPv4(addr.slice(7)) ? addr.slice(7) : addr;
-    const peer: Peer = { listener: this.#ctx.name, source, address: `${addr.includes(':') ? `[${addr}]` : addr}:${sock.remotePort}` };
+    // The ACL source is the numeric IP as the socket reports it; acl.ts
+    // matches IPv4-mapped forms (::ffff:a.b.c.d) against IPv4 entries.
+    const peer: Peer = { listener: this.#ctx.name, source: addr, address: `${addr.includes(':') ? `[${addr}]` : addr}:${sock.remotePort}` };
     const reader = new ExactReader(sock, peer.address);
     const log = this.#ctx.log;
     const { minimumHash } = this.#opts;

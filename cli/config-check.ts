@@ -3,7 +3,8 @@
 // connection unless --offline.
 import { readConfigFile } from '../daemon/config/parse.js';
 import { planDaemon } from '../daemon/daemon-config.js';
-import { buildAcl } from '../daemon/acl.js';
+import { accessModel } from '../daemon/runtime.js';
+import type { NamedBackend } from '../daemon/backends/types.js';
 
 export interface CheckReport {
   readonly ok: boolean;
@@ -13,29 +14,35 @@ export interface CheckReport {
 export async function checkConfig(file: string, opts: { offline: boolean }): Promise<CheckReport> {
   const lines: string[] = [];
   const warn = (m: string) => lines.push(`warning: ${m}`);
+  const backends: NamedBackend[] = [];
   try {
     const root = await readConfigFile(file);
     const plan = planDaemon(root);
-    const acl = buildAcl(root);
-    const listener = await plan.listener.spec.create(plan.listener.section, {
-      name: plan.listener.name, log: (level, m) => { if (level === 'warn' || level === 'error') warn(m); },
-    });
-    lines.push(`listener: ${listener.description}`);
-    lines.push(`backend: ${plan.backend.name}`);
-    lines.push(`groups: ${acl.describe()}`);
+    const { acl, clusters } = accessModel(plan);
     if (!opts.offline) {
-      const backend = await plan.backend.spec.create(plan.backend.section, { log: (level, m) => { if (level !== 'debug') warn(m); } });
-      try {
-        const domains = await backend.list(AbortSignal.timeout(15_000));
-        lines.push(`backend reachable: ${domains.length} domain(s): ${domains.map((d) => d.name).join(', ') || '(none)'}`);
-      } finally {
-        await backend.close();
+      for (const b of plan.backends) {
+        backends.push({ name: b.name, backend: await b.spec.create(b.section, { log: (level, m) => { if (level !== 'debug') warn(m); } }) });
       }
+    }
+    for (const l of plan.listeners) {
+      const listener = await l.spec.create(l.section, {
+        name: l.name, backends, clusters, log: (level, m) => { if (level === 'warn' || level === 'error') warn(m); },
+      });
+      lines.push(`listener: ${listener.description}`);
+    }
+    for (const b of plan.backends) lines.push(`backend: ${b.name}`);
+    lines.push(`groups: ${acl.describe()}`);
+    for (const c of clusters.values()) lines.push(`cluster ${c.name} (line ${c.line}): ${c.keyFile ? `key ${c.keyFile}` : 'scope of a listener'}`);
+    for (const { name, backend } of backends) {
+      const domains = await backend.list(AbortSignal.timeout(15_000));
+      lines.push(`backend ${name} reachable: ${domains.length} domain(s): ${domains.map((d) => d.name).join(', ') || '(none)'}`);
     }
     lines.push(`${file}: OK`);
     return { ok: true, lines };
   } catch (e) {
     lines.push((e as Error).message);
     return { ok: false, lines };
+  } finally {
+    await Promise.allSettled(backends.map((b) => b.backend.close()));
   }
 }

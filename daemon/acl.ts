@@ -12,6 +12,13 @@
 // reports) matches its IPv4 entry; IPv6 entries and sources are compared in
 // canonical form. Not copied: a group's `name` is only its label
 // (fence_virt.conf(5)); VM names are listed as `uuid` entries.
+//
+// Extension: a group with a `key_file`, or one a listener names with
+// `group = "…"`, is a cluster scope, not an ACL group. A request verified by
+// that key (or arriving on that listener) may act only on the group's
+// domains (by name or UUID), and only from its `ip` entries when it lists
+// any. Scope groups take no part in the fence_virtd-style ACL, so adding one
+// never locks out sources the other groups allow.
 import { isIPv4, isIPv6 } from 'node:net';
 import { allValues, section, sections, strOr, unknownKeys } from './config/access.js';
 import type { ConfigSection } from './config/tree.js';
@@ -32,7 +39,10 @@ export interface Acl {
 
 interface Group {
   readonly name: string;
+  readonly file: string;
   readonly line: number;
+  /** Extension: the cluster key for requests in this group's scope. */
+  readonly keyFile: string | undefined;
   /** Canonical sources: `ip` entries. */
   readonly ips: ReadonlySet<string>;
   /** Lower-cased `uuid` entries: the targets, and the sources for UUID peers. */
@@ -62,6 +72,21 @@ function canonicalSource(s: string): string {
 }
 
 function readGroups(root: ConfigSection, warnings: string[]): Group[] {
+  const cached = groupCache.get(root);
+  if (cached) {
+    warnings.push(...cached.warnings);
+    return cached.groups;
+  }
+  const own: string[] = [];
+  const groups = parseGroups(root, own);
+  groupCache.set(root, { groups, warnings: own });
+  warnings.push(...own);
+  return groups;
+}
+
+const groupCache = new WeakMap<ConfigSection, { groups: Group[]; warnings: string[] }>();
+
+function parseGroups(root: ConfigSection, warnings: string[]): Group[] {
   const all = sections(root, 'groups');
   const groupsSec = section(root, 'groups');
   if (!groupsSec) return [];
@@ -72,7 +97,7 @@ function readGroups(root: ConfigSection, warnings: string[]): Group[] {
   warnings.push(...unknownKeys(groupsSec, ['group']));
   const groups: Group[] = [];
   sections(groupsSec, 'group').forEach((g, i) => {
-    warnings.push(...unknownKeys(g, ['name', 'uuid', 'ip']));
+    warnings.push(...unknownKeys(g, ['name', 'uuid', 'ip', 'key_file']));
     const name = g.label ?? strOr(g, 'name', `unnamed-${i + 1}`);
     const uuids = allValues(g, 'uuid');
     const ips = allValues(g, 'ip');
@@ -89,7 +114,7 @@ function readGroups(root: ConfigSection, warnings: string[]): Group[] {
       }
     }
     groups.push({
-      name, line: g.line,
+      name, file: g.file, line: g.line, keyFile: allValues(g, 'key_file').at(-1)?.value,
       ips: new Set(ips.map((v) => canonicalSource(v.value))),
       uuids: new Set(uuids.map((v) => asciiLower(v.value))),
     });
@@ -101,10 +126,10 @@ function readGroups(root: ConfigSection, warnings: string[]): Group[] {
   return groups;
 }
 
-/** Builds the ACL from the root of a parsed fence_virt.conf. */
-export function buildAcl(root: ConfigSection): Acl {
+/** Builds the ACL from the root of a parsed fence_virt.conf; groups named in `scopeGroups` (lower-case) or with a key_file are left out. */
+export function buildAcl(root: ConfigSection, scopeGroups: ReadonlySet<string> = new Set()): Acl {
   const warnings: string[] = [];
-  const groups = readGroups(root, warnings);
+  const groups = readGroups(root, warnings).filter((g) => !isScopeGroup(g, scopeGroups));
   const enabled = groups.length > 0;
   const hasGroupsSection = section(root, 'groups') !== undefined;
 
@@ -133,4 +158,44 @@ export function buildAcl(root: ConfigSection): Acl {
       return [`${groups.length} group${groups.length === 1 ? '' : 's'}`, ...lines].join('\n');
     },
   });
+}
+
+function isScopeGroup(g: Group, named: ReadonlySet<string>): boolean {
+  return g.keyFile !== undefined || named.has(asciiLower(g.name));
+}
+
+/** What one cluster may reach: its group's domains, from its group's addresses (if it lists any). */
+export interface DomainScope {
+  readonly name: string;
+  allowsDomain(source: string, domain: { readonly name: string; readonly uuid: string }): boolean;
+}
+
+export interface Cluster {
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+  /** Set when the group carries its own key: requests verified by it get this scope. */
+  readonly keyFile: string | undefined;
+  readonly scope: DomainScope;
+}
+
+/**
+ * The scope groups: those with a key_file, and those named in `named`
+ * (lower-case names, from the listeners' `group` options). Keyed by
+ * lower-case name.
+ */
+export function buildClusters(root: ConfigSection, named: ReadonlySet<string>): ReadonlyMap<string, Cluster> {
+  const out = new Map<string, Cluster>();
+  for (const g of readGroups(root, [])) {
+    if (!isScopeGroup(g, named)) continue;
+    const scope: DomainScope = Object.freeze({
+      name: g.name,
+      allowsDomain(source: string, domain: { readonly name: string; readonly uuid: string }): boolean {
+        if (g.ips.size > 0 && !g.ips.has(canonicalSource(source))) return false;
+        return g.uuids.has(asciiLower(domain.name)) || g.uuids.has(asciiLower(domain.uuid));
+      },
+    });
+    out.set(asciiLower(g.name), Object.freeze({ name: g.name, file: g.file, line: g.line, keyFile: g.keyFile, scope }));
+  }
+  return out;
 }

@@ -1,11 +1,13 @@
 // The core of palisaded: turns a verified request into backend calls and a
 // result code, with fence_virtd's semantics (server/libvirt.c, reference
-// §4.1). Listeners see only `Handle`; ACL is applied here because what it
-// protects depends on the operation.
+// §4.1). Listeners see only `Service`; ACL and cluster scope are applied
+// here because what they protect depends on the operation. With several
+// backends, a domain belongs to the first backend that has it.
 import { FenceCommand, Result, commandName } from '../protocol/constants.js';
 import type { FenceRequest } from '../protocol/fence-req.js';
 import type { HostRecord } from '../protocol/host-list.js';
-import { DomainState, type Backend } from './backends/types.js';
+import { DomainState, type Backend, type DomainInfo } from './backends/types.js';
+import type { DomainScope } from './acl.js';
 import { DomainNotFoundError, PeerTimeoutError } from './errors.js';
 import type { LogFn } from './log.js';
 
@@ -16,6 +18,8 @@ export interface Peer {
   readonly source: string;
   /** Human-readable peer for logs (ip:port, socket path). */
   readonly address: string;
+  /** The cluster whose key verified the request, or the listener's `group`: it may act only on these domains. */
+  readonly scope?: DomainScope;
 }
 
 export type Reply =
@@ -25,6 +29,18 @@ export type Reply =
 
 export type Handle = (req: FenceRequest, peer: Peer, signal: AbortSignal) => Promise<Reply>;
 export type Layer = (next: Handle) => Handle;
+/**
+ * Whether this daemon should answer `req` at all. Multicast listeners ask
+ * before calling back, so that with several hypervisors only the one that
+ * has the domain answers.
+ */
+export type Owns = (req: FenceRequest, peer: Peer, signal: AbortSignal) => Promise<boolean>;
+
+/** What a listener gets: the request handler and the ownership question. */
+export interface Service {
+  readonly handle: Handle;
+  readonly owns: Owns;
+}
 
 export interface AccessPolicy {
   allows(source: string, target: string): boolean;
@@ -38,8 +54,14 @@ export function compose(handle: Handle, layers: readonly Layer[]): Handle {
   return layers.reduceRight((next, layer) => layer(next), handle);
 }
 
-export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; log: LogFn }): Handle {
-  const { backend, acl, log } = opts;
+export interface Dispatcher {
+  readonly handle: Handle;
+  readonly owns: Owns;
+}
+
+export function createDispatcher(opts: { backends: readonly Backend[]; acl: AccessPolicy; log: LogFn }): Dispatcher {
+  const { backends, acl, log } = opts;
+  if (backends.length === 0) throw new RangeError('createDispatcher: no backend');
   const locks = new KeyedMutex();
 
   const fail = (detail: string, extra?: { unknownDomain?: boolean }): Reply => ({ kind: 'result', result: Result.FAIL, detail, ...extra });
@@ -55,7 +77,28 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
     return fail(e instanceof Error ? e.message : String(e));
   };
 
-  return async (req, peer, signal) => {
+  /** The backend that has `domain`, and what it says about it. */
+  const locate = async (domain: string, signal: AbortSignal): Promise<{ backend: Backend; info: DomainInfo } | undefined> => {
+    for (const backend of backends) {
+      const info = await backend.lookup(domain, signal);
+      if (info) return { backend, info };
+    }
+    return undefined;
+  };
+
+  const listAll = async (signal: AbortSignal): Promise<DomainInfo[]> => {
+    const lists = await Promise.all(backends.map((b) => b.list(signal)));
+    if (lists.length === 1) return [...lists[0]!];
+    // First backend wins a name seen twice, as `locate` does.
+    const seen = new Set<string>();
+    return lists.flat().filter((d) => !seen.has(d.uuid) && (seen.add(d.uuid), true))
+      .sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+  };
+
+  const visible = (peer: Peer, d: DomainInfo): boolean =>
+    acl.allowsDomain(peer.source, d) && (peer.scope?.allowsDomain(peer.source, d) ?? true);
+
+  const handle: Handle = async (req, peer, signal) => {
     const domain = req.domain;
     switch (req.request) {
       case FenceCommand.NULL:
@@ -63,15 +106,15 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
         return { kind: 'result', result: Result.FAIL, detail: 'null operation' };
       case FenceCommand.DEVSTATUS:
         try {
-          await withDeadline(OPERATION_TIMEOUT_MS.list, signal, (s) => backend.list(s));
+          await withDeadline(OPERATION_TIMEOUT_MS.list, signal, (s) => Promise.all(backends.map((b) => b.list(s))));
           return { kind: 'result', result: Result.SUCCESS };
         } catch (e) {
           return explain(e, 'monitor', OPERATION_TIMEOUT_MS.list);
         }
       case FenceCommand.HOSTLIST:
         try {
-          const all = await withDeadline(OPERATION_TIMEOUT_MS.list, signal, (s) => backend.list(s));
-          const hosts = all.filter((d) => acl.allowsDomain(peer.source, d)).map((d) => ({ domain: d.name, uuid: d.uuid, state: d.state }));
+          const all = await withDeadline(OPERATION_TIMEOUT_MS.list, signal, listAll);
+          const hosts = all.filter((d) => visible(peer, d)).map((d) => ({ domain: d.name, uuid: d.uuid, state: d.state }));
           return { kind: 'hostlist', hosts };
         } catch (e) {
           return explain(e, 'list', OPERATION_TIMEOUT_MS.list);
@@ -83,37 +126,70 @@ export function createDispatcher(opts: { backend: Backend; acl: AccessPolicy; lo
         if (!acl.allows(peer.source, domain)) {
           return { kind: 'result', result: Result.PERM, detail: `source ${peer.source} may not act on '${domain}'` };
         }
-        return locks.run(domain.toLowerCase(), () => power(req.request, domain, signal));
+        return locks.run(domain.toLowerCase(), () => power(req.request, domain, peer, signal));
       default:
         return { kind: 'result', result: Result.FAIL, detail: `unsupported request code ${req.request}` };
     }
   };
 
-  async function power(op: number, domain: string, signal: AbortSignal): Promise<Reply> {
-    const ms = op === FenceCommand.STATUS ? OPERATION_TIMEOUT_MS.status : op === FenceCommand.REBOOT ? OPERATION_TIMEOUT_MS.reboot : OPERATION_TIMEOUT_MS.power;
+  const owns: Owns = async (req, peer, signal) => {
     try {
-      switch (op) {
-        case FenceCommand.STATUS: {
-          const info = await withDeadline(ms, signal, (s) => backend.lookup(domain, s));
-          // fence_virtd reports an unknown domain as off; multicast listeners use unknownDomain to stay silent.
-          if (!info) return { kind: 'result', result: Result.OFF, detail: 'domain not found', unknownDomain: true };
-          return { kind: 'result', result: info.state === DomainState.SHUTOFF ? Result.OFF : Result.SUCCESS };
-        }
-        case FenceCommand.OFF:
-          await withDeadline(ms, signal, (s) => backend.off(domain, s));
-          return { kind: 'result', result: Result.SUCCESS };
-        case FenceCommand.ON:
-          await withDeadline(ms, signal, (s) => backend.on(domain, s));
-          return { kind: 'result', result: Result.SUCCESS };
+      switch (req.request) {
+        case FenceCommand.DEVSTATUS:
+          return true;
+        case FenceCommand.HOSTLIST:
+          return (await withDeadline(OPERATION_TIMEOUT_MS.list, signal, listAll)).some((d) => visible(peer, d));
         default: {
-          const r = await withDeadline(ms, signal, (s) => backend.reboot(domain, s));
-          return { kind: 'result', result: Result.SUCCESS, ...(r === 'was-off' ? { detail: 'was off; left off (fence_virtd semantics)' } : {}) };
+          const hit = await withDeadline(OPERATION_TIMEOUT_MS.status, signal, (s) => locate(req.domain, s));
+          return hit !== undefined && (peer.scope?.allowsDomain(peer.source, hit.info) ?? true);
         }
       }
+    } catch (e) {
+      // A backend that cannot answer cannot claim the domain; another host may.
+      log('warn', `cannot tell whether '${req.domain}' is ours: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    }
+  };
+
+  async function power(op: number, domain: string, peer: Peer, signal: AbortSignal): Promise<Reply> {
+    const ms = op === FenceCommand.STATUS ? OPERATION_TIMEOUT_MS.status : op === FenceCommand.REBOOT ? OPERATION_TIMEOUT_MS.reboot : OPERATION_TIMEOUT_MS.power;
+    try {
+      return await withDeadline(ms, signal, async (s) => {
+        // One backend and no scope: the backend resolves the name itself (one round trip fewer).
+        let backend = backends[0]!;
+        if (backends.length > 1 || peer.scope || op === FenceCommand.STATUS) {
+          const hit = await locate(domain, s);
+          // fence_virtd reports an unknown domain as off; multicast listeners use unknownDomain to stay silent.
+          if (!hit) {
+            return op === FenceCommand.STATUS
+              ? { kind: 'result', result: Result.OFF, detail: 'domain not found', unknownDomain: true }
+              : fail('domain not found', { unknownDomain: true });
+          }
+          if (peer.scope && !peer.scope.allowsDomain(peer.source, hit.info)) {
+            return { kind: 'result', result: Result.PERM, detail: `'${domain}' is outside cluster ${peer.scope.name}` };
+          }
+          if (op === FenceCommand.STATUS) return { kind: 'result', result: hit.info.state === DomainState.SHUTOFF ? Result.OFF : Result.SUCCESS };
+          backend = hit.backend;
+        }
+        switch (op) {
+          case FenceCommand.OFF:
+            await backend.off(domain, s);
+            return { kind: 'result', result: Result.SUCCESS };
+          case FenceCommand.ON:
+            await backend.on(domain, s);
+            return { kind: 'result', result: Result.SUCCESS };
+          default: {
+            const r = await backend.reboot(domain, s);
+            return { kind: 'result', result: Result.SUCCESS, ...(r === 'was-off' ? { detail: 'was off; left off (fence_virtd semantics)' } : {}) };
+          }
+        }
+      });
     } catch (e) {
       return explain(e, `${commandName(op)} '${domain}'`, ms);
     }
   }
+
+  return { handle, owns };
 }
 
 /**

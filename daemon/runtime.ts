@@ -1,38 +1,69 @@
-// A running configuration: backend, dispatch layers and listeners, built
-// from a DaemonPlan. Created fully (keys read, options checked, backend
+// A running configuration: backends, dispatch layers and listeners, built
+// from a DaemonPlan. Created fully (keys read, options checked, backends
 // connected) before anything binds; closed in reverse order.
 import type { DaemonPlan } from './daemon-config.js';
-import { compose, createDispatcher, type Handle } from './dispatch.js';
+import { compose, createDispatcher, type Service } from './dispatch.js';
 import { auditLayer } from './layers/audit.js';
 import { historyLayer } from './layers/history.js';
-import { buildAcl } from './acl.js';
+import { buildAcl, buildClusters, type Acl, type Cluster } from './acl.js';
 import { createHistory } from './history.js';
-import type { Backend } from './backends/types.js';
+import type { NamedBackend } from './backends/types.js';
 import type { Listener } from './listeners/types.js';
 import type { LogFn } from './log.js';
+import { asciiLower } from './_text.js';
+
+/** Groups named by a listener's `group` option: they are cluster scopes, not ACL groups. */
+export function scopeGroupNames(plan: DaemonPlan): Set<string> {
+  const named = new Set<string>();
+  for (const l of plan.listeners) {
+    const v = l.section.values.get('group')?.at(-1)?.value;
+    if (v !== undefined) named.add(asciiLower(v));
+  }
+  return named;
+}
+
+export interface AccessModel {
+  readonly acl: Acl;
+  readonly clusters: ReadonlyMap<string, Cluster>;
+}
+
+export function accessModel(plan: DaemonPlan): AccessModel {
+  const named = scopeGroupNames(plan);
+  return { acl: buildAcl(plan.root, named), clusters: buildClusters(plan.root, named) };
+}
 
 export class Runtime {
   readonly plan: DaemonPlan;
-  readonly #backend: Backend;
+  readonly #backends: readonly NamedBackend[];
   readonly #listeners: readonly Listener[];
   readonly #log: LogFn;
-  readonly #handle: Handle;
+  readonly #service: Service;
 
-  private constructor(plan: DaemonPlan, backend: Backend, listeners: readonly Listener[], log: LogFn, handle: Handle) {
+  private constructor(plan: DaemonPlan, backends: readonly NamedBackend[], listeners: readonly Listener[], log: LogFn, service: Service) {
     this.plan = plan;
-    this.#backend = backend;
+    this.#backends = backends;
     this.#listeners = listeners;
     this.#log = log;
-    this.#handle = handle;
+    this.#service = service;
   }
 
   static async create(plan: DaemonPlan, log: LogFn): Promise<Runtime> {
-    const acl = buildAcl(plan.root);
-    const listener = await plan.listener.spec.create(plan.listener.section, { log, name: plan.listener.name });
-    const backend = await plan.backend.spec.create(plan.backend.section, { log });
-    // Audit outermost so that dropped duplicates are logged too.
-    const handle = compose(createDispatcher({ backend, acl, log }), [auditLayer(log), historyLayer(createHistory())]);
-    return new Runtime(plan, backend, [listener], log, handle);
+    const { acl, clusters } = accessModel(plan);
+    const backends: NamedBackend[] = [];
+    try {
+      for (const b of plan.backends) backends.push({ name: b.name, backend: await b.spec.create(b.section, { log }) });
+      const listeners: Listener[] = [];
+      for (const l of plan.listeners) {
+        listeners.push(await l.spec.create(l.section, { log, name: l.name, backends, clusters }));
+      }
+      const dispatcher = createDispatcher({ backends: backends.map((b) => b.backend), acl, log });
+      // Audit outermost so that dropped duplicates are logged too.
+      const handle = compose(dispatcher.handle, [auditLayer(log), historyLayer(createHistory())]);
+      return new Runtime(plan, backends, listeners, log, { handle, owns: dispatcher.owns });
+    } catch (e) {
+      await Promise.allSettled(backends.map((b) => b.backend.close()));
+      throw e;
+    }
   }
 
   get descriptions(): string[] {
@@ -44,7 +75,7 @@ export class Runtime {
     const started: Listener[] = [];
     try {
       for (const l of this.#listeners) {
-        await l.start(this.#handle);
+        await l.start(this.#service);
         started.push(l);
         this.#log('info', `listening: ${l.description}`);
       }
@@ -54,9 +85,9 @@ export class Runtime {
     }
   }
 
-  /** Listeners first (stop intake, drain), then the backend. */
+  /** Listeners first (stop intake, drain), then the backends. */
   async close(): Promise<void> {
     await Promise.allSettled(this.#listeners.map((l) => l.close()));
-    await this.#backend.close().catch((e: unknown) => this.#log('warn', `backend close: ${String(e)}`));
+    await Promise.all(this.#backends.map((b) => b.backend.close().catch((e: unknown) => this.#log('warn', `backend ${b.name} close: ${String(e)}`))));
   }
 }

@@ -10,6 +10,14 @@ export type FenceCommandValue = (typeof FenceCommand)[keyof typeof FenceCommand]
 
 export const HashType = { NONE: 0, SHA1: 1, SHA256: 2, SHA512: 3 } as const;
 export type HashTypeValue = (typeof HashType)[keyof typeof HashType];
+/**
+ * The `hashtype` byte of a request in palisade's authenticated mode
+ * (protocol/hmac-auth.md). fence_virtd rejects any value above 3, so a
+ * legacy daemon drops such a request at once instead of misreading it.
+ */
+export const HMAC_SHA256_HASHTYPE = 0x48;
+/** Every hashtype byte a request may carry. */
+export type WireHashType = HashTypeValue | typeof HMAC_SHA256_HASHTYPE;
 
 export const Result = { SUCCESS: 0, FAIL: 1, OFF: 2, PERM: 3, HOSTLIST: 253 } as const;
 export type ResultValue = (typeof Result)[keyof typeof Result];

@@ -8,8 +8,8 @@
 //    4   64 domain            112   64 hash
 //   68   28 address
 import {
-  ADDRESS_FIELD, DOMAIN_FIELD, HASH_FIELD, HashType, RANDOM_FIELD, REQUEST_SIZE,
-  type HashTypeValue,
+  ADDRESS_FIELD, DOMAIN_FIELD, HASH_FIELD, HMAC_SHA256_HASHTYPE, HashType, RANDOM_FIELD, REQUEST_SIZE,
+  type HashTypeValue, type WireHashType,
 } from './constants.js';
 import { equalBytes, readCString, view, writeCString } from './_bytes.js';
 import { ProtocolError, expectLength } from './errors.js';
@@ -18,7 +18,8 @@ import { keyedDigest, keyedHasher, type KeyedHasher } from './legacy-auth.js';
 export interface FenceRequest {
   /** FenceCommand value; unknown codes decode and are answered with FAIL, as fence_virtd does. */
   readonly request: number;
-  readonly hashType: HashTypeValue;
+  /** 0-3 (legacy keyed hash), or HMAC_SHA256_HASHTYPE for the authenticated mode. */
+  readonly hashType: WireHashType;
   /** 4 or 16 for multicast; 0 otherwise. fence_virtd ignores it. */
   readonly addrLen: number;
   /** RF_UUID; fence_virtd never reads it. */
@@ -72,12 +73,14 @@ export function decodeRequest(bytes: Uint8Array): FenceRequest {
   expectLength(bytes, REQUEST_SIZE, 'fence request');
   const dv = view(bytes);
   const hashType = bytes[OFF.hashtype]!;
-  if (hashType > HashType.SHA512) throw new ProtocolError('hashtype', OFF.hashtype, `unknown hash type ${hashType}`);
+  if (hashType > HashType.SHA512 && hashType !== HMAC_SHA256_HASHTYPE) {
+    throw new ProtocolError('hashtype', OFF.hashtype, `unknown hash type ${hashType}`);
+  }
   const domainField = bytes.subarray(OFF.domain, OFF.domain + DOMAIN_FIELD);
   if (!domainField.includes(0)) throw new ProtocolError('domain', OFF.domain, 'not NUL-terminated within 64 bytes');
   return {
     request: bytes[OFF.request]!,
-    hashType: hashType as HashTypeValue,
+    hashType: hashType as WireHashType,
     addrLen: bytes[OFF.addrlen]!,
     flags: bytes[OFF.flags]!,
     domain: readCString(bytes, OFF.domain, DOMAIN_FIELD),
@@ -98,6 +101,7 @@ export function decodeRequest(bytes: Uint8Array): FenceRequest {
 export function signRequest(req: FenceRequest, key: Uint8Array, random: Uint8Array): FenceRequest {
   const zero = new Uint8Array(HASH_FIELD);
   if (req.hashType === HashType.NONE) return { ...req, random: new Uint8Array(RANDOM_FIELD), hash: zero };
+  if (req.hashType === HMAC_SHA256_HASHTYPE) throw new RangeError('signRequest: hmac-sha256 requests are sealed by hmac-auth.ts sealRequest');
   if (random.length !== RANDOM_FIELD) throw new RangeError(`random: expected ${RANDOM_FIELD} bytes, got ${random.length}`);
   const unsigned = { ...req, random: random.slice(), hash: zero };
   return { ...unsigned, hash: keyedDigest(req.hashType, key, encodeRequest(unsigned)) };
@@ -105,7 +109,7 @@ export function signRequest(req: FenceRequest, key: Uint8Array, random: Uint8Arr
 
 export type VerifyResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly reason: 'hash-too-weak' | 'empty-key' | 'mismatch' };
+  | { readonly ok: false; readonly reason: 'hash-too-weak' | 'empty-key' | 'mismatch' | 'hmac-request' };
 
 /**
  * verify_request: a hash weaker than `minimum` is refused; none passes when
@@ -130,6 +134,8 @@ export function requestVerifier(key: Uint8Array): (bytes: Uint8Array, minimum: H
   return (bytes, minimum) => {
     expectLength(bytes, REQUEST_SIZE, 'fence request');
     const hashType = bytes[OFF.hashtype]! as HashTypeValue;
+    // An authenticated-mode request on a legacy listener: a verdict, not a malformed packet.
+    if ((hashType as number) === HMAC_SHA256_HASHTYPE) return { ok: false, reason: 'hmac-request' };
     if (hashType > HashType.SHA512) throw new ProtocolError('hashtype', OFF.hashtype, `unknown hash type ${hashType}`);
     if (hashType < minimum) return { ok: false, reason: 'hash-too-weak' };
     if (hashType === HashType.NONE) return { ok: true };

@@ -38,6 +38,9 @@ try {
       define: { 'import.meta.url': 'importMeta.url' },
       logLevel: 'warning',
       legalComments: 'none',
+      // Native bindings find their prebuilt .node files relative to their own
+      // package: loaded from node_modules at run time, never bundled.
+      external: ['serialport', '@serialport/*'],
     });
     chmodSync(outfile, 0o755);
   }));

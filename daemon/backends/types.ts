@@ -25,12 +25,20 @@ export interface Backend {
   reboot(domain: string, signal: AbortSignal): Promise<'rebooted' | 'was-off'>;
   /** Every domain this backend sees (active and inactive), sorted by name case-insensitively. */
   list(signal: AbortSignal): Promise<readonly DomainInfo[]>;
+  /** The domain's definition (libvirt XML), for listeners that find devices in it (serial). Unknown domain: DomainNotFoundError. */
+  domainXml(domain: string, signal: AbortSignal): Promise<string>;
   close(): Promise<void>;
 }
 
 export interface PluginContext {
   /** Debug-level logger (lines go to stderr or syslog). */
   readonly log: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+}
+
+/** A configured backend instance: `libvirt`, or `libvirt:<label>` for a labelled block. */
+export interface NamedBackend {
+  readonly name: string;
+  readonly backend: Backend;
 }
 
 export interface BackendSpec {

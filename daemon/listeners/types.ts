@@ -1,23 +1,33 @@
 // The listener contract: a transport that authenticates requests and hands
-// them to `Handle`. Adding a transport is one folder under listeners/ plus
-// one line in listeners/index.ts.
+// them to the Service. Adding a transport is one folder under listeners/
+// plus one line in listeners/index.ts.
 import type { ConfigSection } from '../config/tree.js';
-import type { Handle } from '../dispatch.js';
+import type { Cluster } from '../acl.js';
+import type { NamedBackend } from '../backends/types.js';
+import type { Service } from '../dispatch.js';
 import type { LogFn } from '../log.js';
 
 export interface Listener {
   /** e.g. "tcp 127.0.0.1:1229", for logs and `palisade diag`. */
   readonly description: string;
   /** Bind and serve. Rejects (bind failure) before serving anything. */
-  start(handle: Handle): Promise<void>;
+  start(service: Service): Promise<void>;
   /** Stop accepting, let in-flight requests finish (bounded), release sockets. */
   close(): Promise<void>;
 }
 
 export interface ListenerContext {
   readonly log: LogFn;
-  /** Instance name: the section name, or "tcp:<label>" for labelled blocks. */
+  /** Instance name: `tcp`, or `tcp:<label>` for a labelled block. */
   readonly name: string;
+  /**
+   * The configured backends, for listeners that watch domains (serial).
+   * Empty when only the configuration is being checked (`palisade config
+   * check --offline`): create() must still validate everything.
+   */
+  readonly backends: readonly NamedBackend[];
+  /** Cluster scope groups, by lower-case name (see acl.ts buildClusters). */
+  readonly clusters: ReadonlyMap<string, Cluster>;
 }
 
 export interface ListenerSpec {

@@ -117,7 +117,7 @@ groups {
     expect(a.warnings).toEqual([
       `${F}:3: groups: appears 2 times (lines 2, 3); only the last one is read, as fence_virtd does`,
       `${F}:5: groups/other: unknown section, ignored (known here: group)`,
-      `${F}:4: groups/group/member: unknown key, ignored (known here: name, uuid, ip)`,
+      `${F}:4: groups/group/member: unknown key, ignored (known here: name, uuid, ip, key_file)`,
     ]);
     expect(acl('groups { group { ip = "1.1.1.1"; } }').warnings).toEqual([
       `${F}:2: groups/group[unnamed-1]: has ip entries but no uuid entries, so it allows nothing`,

@@ -144,6 +144,11 @@ export class LibvirtBackend implements Backend {
     return all.sort(byNameCaseInsensitive);
   }
 
+  async domainXml(domain: string, signal: AbortSignal): Promise<string> {
+    const hit = await this.#require(domain, signal);
+    return hit.virsh.dumpXml(hit.ref.uuid, signal);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.#hypervisors.map((v) => v.close()));
   }

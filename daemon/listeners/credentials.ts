@@ -1,0 +1,86 @@
+// Who may send requests to a network listener, and how they prove it: the
+// key_file / hash / auth options as fence_virtd reads them, plus two
+// extensions.
+// - `auth = "hmac-sha256"` selects palisade's authenticated mode
+//   (protocol/hmac-auth.md) instead of the legacy challenge-response.
+// - Several keys: the listener's own key (its scope narrowed by `group`),
+//   and the key of every cluster group that has a key_file. Whichever key
+//   verifies a request decides the domains it may reach.
+// fence_virtd 4.12's tcp listener parses `auth` into the minimum hash
+// (server/tcp.c:404-420) and always runs SHA-256; we do not copy that:
+// `auth` selects the challenge-response, `hash` the minimum packet hash.
+import { DEFAULT_KEY_FILE, HashType, type HashTypeValue, parseHashName } from '../../protocol/constants.js';
+import type { ConfigSection } from '../config/tree.js';
+import { choice, configError, strOr } from '../config/access.js';
+import type { DomainScope } from '../acl.js';
+import { readKeyFile } from '../key-file.js';
+import { asciiLower } from '../_text.js';
+import type { ListenerContext } from './types.js';
+
+export type AuthMode = 'legacy' | 'hmac-sha256';
+
+export interface Credential {
+  /** For logs: "key /etc/cluster/a.key" or "cluster a (key /etc/cluster/a.key)". */
+  readonly label: string;
+  readonly keyFile: string;
+  /** Empty only in legacy mode with hash and auth both none. */
+  readonly key: Uint8Array;
+  /** Undefined: every domain (subject to the groups ACL). */
+  readonly scope: DomainScope | undefined;
+}
+
+export interface ListenerAuth {
+  readonly mode: AuthMode;
+  /** Legacy mode: the weakest request hash accepted. */
+  readonly minimumHash: HashTypeValue;
+  /** Legacy mode: the challenge-response hash (none skips it). */
+  readonly auth: HashTypeValue;
+  /** Tried in order; the first that verifies a request is its credential. Never empty. */
+  readonly credentials: readonly Credential[];
+}
+
+const HASHES = ['none', 'sha1', 'sha256', 'sha512'] as const;
+const AUTHS = [...HASHES, 'hmac-sha256'] as const;
+
+/** Reads key_file, hash, auth and group of a tcp or multicast block, and loads every key it needs. */
+export async function readListenerAuth(section: ConfigSection, ctx: ListenerContext): Promise<ListenerAuth> {
+  const authName = choice(section, 'auth', AUTHS, 'sha256');
+  const mode: AuthMode = authName === 'hmac-sha256' ? 'hmac-sha256' : 'legacy';
+  const minimumHash = parseHashName(choice(section, 'hash', HASHES, 'sha256'))!;
+  const auth = mode === 'legacy' ? parseHashName(authName)! : HashType.NONE;
+  const keyless = mode === 'legacy' && minimumHash === HashType.NONE && auth === HashType.NONE;
+
+  const groupName = section.values.get('group')?.at(-1)?.value;
+  let scope: DomainScope | undefined;
+  if (groupName !== undefined) {
+    const cluster = ctx.clusters.get(asciiLower(groupName));
+    if (!cluster) throw configError(section, 'group', `no group named '${groupName}' in the groups section; add groups { group { name = "${groupName}"; uuid = "<domain>"; } }`);
+    scope = cluster.scope;
+  }
+
+  const keyed = [...ctx.clusters.values()].filter((c) => c.keyFile !== undefined);
+  const credentials: Credential[] = [];
+  const keyFileSet = section.values.has('key_file');
+  // The listener's own key: fence_virtd's default path unless cluster keys replace it.
+  if (keyFileSet || keyed.length === 0) {
+    const keyFile = strOr(section, 'key_file', DEFAULT_KEY_FILE);
+    const key = keyless ? new Uint8Array(0) : await load(keyFile, ctx);
+    credentials.push({ label: `key ${keyFile}${scope ? ` (group ${scope.name})` : ''}`, keyFile, key, scope });
+  }
+  if (!keyless) {
+    for (const c of keyed) {
+      credentials.push({ label: `cluster ${c.name} (key ${c.keyFile})`, keyFile: c.keyFile!, key: await load(c.keyFile!, ctx), scope: c.scope });
+    }
+  }
+  if (credentials.length === 0) {
+    // keyless with only cluster keys configured: no key is needed at all.
+    credentials.push({ label: 'no key (hash and auth none)', keyFile: '', key: new Uint8Array(0), scope });
+  }
+  return { mode, minimumHash, auth, credentials };
+}
+
+async function load(path: string, ctx: ListenerContext): Promise<Uint8Array> {
+  const { key, warnings } = await readKeyFile(path);
+  for (const w of warnings) ctx.log('warn', w);
+  return key;
+}

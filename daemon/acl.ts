@@ -19,7 +19,7 @@
 // domains (by name or UUID), and only from its `ip` entries when it lists
 // any. Scope groups take no part in the fence_virtd-style ACL, so adding one
 // never locks out sources the other groups allow.
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { allValues, section, sections, strOr, unknownKeys } from './config/access.js';
 import type { ConfigSection } from './config/tree.js';
 import { ConfigError } from './errors.js';

@@ -6,7 +6,7 @@
 import { FenceCommand, Result, commandName } from '../protocol/constants.js';
 import type { FenceRequest } from '../protocol/fence-req.js';
 import type { HostRecord } from '../protocol/host-list.js';
-import { DomainState, type Backend, type DomainInfo } from './backends/types.js';
+import { DomainState, compareDomains, type Backend, type DomainInfo } from './backends/types.js';
 import type { DomainScope } from './acl.js';
 import { DomainNotFoundError, PeerTimeoutError } from './errors.js';
 import type { LogFn } from './log.js';
@@ -92,7 +92,7 @@ export function createDispatcher(opts: { backends: readonly Backend[]; acl: Acce
     // First backend wins a name seen twice, as `locate` does.
     const seen = new Set<string>();
     return lists.flat().filter((d) => !seen.has(d.uuid) && (seen.add(d.uuid), true))
-      .sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+      .sort(compareDomains);
   };
 
   const visible = (peer: Peer, d: DomainInfo): boolean =>

@@ -6,7 +6,7 @@ import { readConfigFile } from './config/parse.js';
 import { planDaemon } from './daemon-config.js';
 import { Runtime } from './runtime.js';
 import { claimPidFile, releasePidFile } from './pidfile.js';
-import { parseDaemonFlags, UsageError, USAGE, type DaemonFlags } from './flags.js';
+import { parseDaemonFlags, USAGE, type DaemonFlags } from './flags.js';
 import { stderrLogger, syslogLogger, type Logger } from './log.js';
 import { listeners } from './listeners/index.js';
 import { backends } from './backends/index.js';

@@ -1,6 +1,7 @@
 // The backend contract: the verbs of fence_virtd's server_plugin.h,
 // without its void* contexts and inverted int returns.
 import type { ConfigSection } from '../config/tree.js';
+import { asciiLower } from '../_text.js';
 
 /** Raw libvirt virDomainState values, as carried in the host-list record. */
 export const DomainState = {
@@ -12,6 +13,11 @@ export interface DomainInfo {
   readonly name: string;
   readonly uuid: string;
   readonly state: DomainStateValue;
+}
+
+/** strcasecmp order (ASCII folding, then bytes), as fence_virtd sorts its host list; UUID breaks ties. */
+export function compareDomains(a: DomainInfo, b: DomainInfo): number {
+  return Buffer.compare(Buffer.from(asciiLower(a.name)), Buffer.from(asciiLower(b.name))) || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0);
 }
 
 export interface Backend {

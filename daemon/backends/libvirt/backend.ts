@@ -14,8 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendError, DomainNotFoundError } from '../../errors.js';
-import { asciiLower } from '../../_text.js';
-import { DomainState, type Backend, type DomainInfo, type DomainStateValue, type PluginContext } from '../types.js';
+import { DomainState, compareDomains, type Backend, type DomainInfo, type DomainStateValue, type PluginContext } from '../types.js';
 import { isUuid } from './is-uuid.js';
 import { DEFAULT_STATUS_CACHE_MS, StatusCache } from './status-cache.js';
 import type { DomainRef, Virsh } from './virsh.js';
@@ -53,6 +52,11 @@ export class LibvirtBackend implements Backend {
     this.#pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
     this.#shutoffWaitMs = opts.shutoffWaitMs ?? DEFAULT_SHUTOFF_WAIT_MS;
     this.#statusCache = new StatusCache(opts.statusCacheMs ?? DEFAULT_STATUS_CACHE_MS);
+  }
+
+  /** The hypervisor URIs, in lookup order (the serial listener picks a backend by its uri). */
+  get uris(): readonly string[] {
+    return this.#hypervisors.map((v) => v.uri);
   }
 
   async lookup(domain: string, signal: AbortSignal): Promise<DomainInfo | undefined> {
@@ -141,7 +145,7 @@ export class LibvirtBackend implements Backend {
     );
     const seen = new Set<string>();
     const all = perHypervisor.flat().filter((d) => !seen.has(d.uuid) && seen.add(d.uuid));
-    return all.sort(byNameCaseInsensitive);
+    return all.sort(compareDomains);
   }
 
   async domainXml(domain: string, signal: AbortSignal): Promise<string> {
@@ -224,11 +228,6 @@ export class LibvirtBackend implements Backend {
       await rm(dir, { recursive: true, force: true });
     }
   }
-}
-
-/** strcasecmp order (ASCII folding, then bytes), as fence_virtd sorts its host list; UUID breaks ties. */
-function byNameCaseInsensitive(a: DomainInfo, b: DomainInfo): number {
-  return Buffer.compare(Buffer.from(asciiLower(a.name)), Buffer.from(asciiLower(b.name))) || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0);
 }
 
 function stateName(state: DomainStateValue): string {

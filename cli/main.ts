@@ -70,7 +70,9 @@ program.command('install')
   .option('--sbin-dir <dir>', 'where Pacemaker looks for fence agents (palisaded and palisade go there too)', '/usr/sbin')
   .option('--ocf-root <dir>', 'OCF root; agents go to DIR/resource.d/palisade/', '/usr/lib/ocf')
   .option('--force', 'replace existing files of the same name', false)
-  .action(async (o: { sbinDir: string; ocfRoot: string; force: boolean }) => {
+  .option('--compat-names', 'also link fence_xvm and fence_virt to fence_palisade, which then plays that client', false)
+  .option('--force-compat-names', 'with --compat-names: replace existing fence_xvm/fence_virt files, keeping each as NAME.orig', false)
+  .action(async (o: { sbinDir: string; ocfRoot: string; force: boolean; compatNames: boolean; forceCompatNames: boolean }) => {
     for (const line of await install(o)) say(line);
   });
 

@@ -3,14 +3,15 @@
 // client's: the result byte; status prints Status: ON/OFF; list prints
 // fence_virt's lines). Local failures exit 1 with one specific line.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FenceCommand, HashType, Result, commandName, hashName } from '../../protocol/constants.js';
+import { FenceCommand, HashType, IPV4_MCAST_DEFAULT, IPV6_MCAST_DEFAULT, Result, commandName, hashName } from '../../protocol/constants.js';
 import { formatHostLine } from '../../protocol/host-list.js';
 import { fence } from './client.js';
-import { FenceError } from './errors.js';
+import { FenceError, formatPeer } from './errors.js';
 import { modeWarning, readKeyFile, type KeyFile } from './key-file.js';
 import { ACTIONS } from './options.js';
 import type { FenceTarget } from './transports/types.js';
 import type { Plan } from './validate.js';
+import { HMAC_AUTH, authValue } from './values.js';
 
 /** Line sinks (no trailing newline): stdout and stderr in the agent, buffers in tests. */
 export interface Io {
@@ -22,7 +23,9 @@ export const EXIT = { OK: 0, FAIL: 1, OFF: 2, PERM: 3 } as const;
 
 function loadKey(plan: Plan, given: boolean, io: Io): KeyFile | undefined {
   const { settings } = plan;
-  const needed = settings.hash !== HashType.NONE || settings.auth !== HashType.NONE;
+  // serial and vmchannel carry no key (fence_virt's serial client never reads one).
+  const keyed = plan.transport === 'tcp' || plan.transport === 'multicast' || plan.transport === 'vsock';
+  const needed = keyed && (settings.auth === HMAC_AUTH || settings.hash !== HashType.NONE || settings.auth !== HashType.NONE);
   // fence_virt checks an explicitly given key file even when nothing uses it.
   if (!needed && !given) return undefined;
   const file = readKeyFile(settings.keyFile);
@@ -50,8 +53,35 @@ export function validateAll(plan: Plan, keyFileGiven: boolean, io: Io): number {
 }
 
 function targetOf(plan: Plan): FenceTarget {
-  // planAction refused every transport but tcp, and tcp needs ipaddr.
-  return { transport: 'tcp', host: plan.settings.ipaddr!, port: plan.settings.ipport };
+  const s = plan.settings;
+  switch (plan.transport) {
+    case 'tcp':
+      // selectTransport chose tcp because ipaddr was given.
+      return { transport: 'tcp', host: s.ipaddr!, port: s.ipport };
+    case 'multicast': {
+      const address = s.multicastAddress ?? (s.ipFamily === 'ipv6' ? IPV6_MCAST_DEFAULT : IPV4_MCAST_DEFAULT);
+      return { transport: 'multicast', address, port: s.ipport, retransMs: s.retrans * 100 };
+    }
+    case 'serial':
+      return { transport: 'serial', device: s.serialDevice!, params: s.serialParams };
+    case 'vmchannel':
+      return { transport: 'vmchannel', host: s.channelAddress, port: s.ipport };
+    case 'vsock':
+      // planAction refuses it: no vsock transport in this version.
+      throw new Error('runRemoteAction: vsock is not available');
+  }
+}
+
+function describeTarget(t: FenceTarget): string {
+  switch (t.transport) {
+    case 'tcp':
+    case 'vmchannel':
+      return `${t.transport} ${formatPeer(t.host, t.port)}`;
+    case 'multicast':
+      return `multicast ${formatPeer(t.address, t.port)} retrans=${t.retransMs ?? 2000}ms`;
+    case 'serial':
+      return `serial ${t.device} ${t.params}`;
+  }
 }
 
 export async function runRemoteAction(plan: Plan, keyFileGiven: boolean, io: Io): Promise<number> {
@@ -63,13 +93,17 @@ export async function runRemoteAction(plan: Plan, keyFileGiven: boolean, io: Io)
     if (spec.delayed && settings.delay > 0) await sleep(settings.delay * 1000);
     const target = targetOf(plan);
     if (settings.debug > 0) {
-      io.err(`debug: ${target.transport} ${target.host}:${target.port} ${commandName(spec.command)} ` +
-        `domain='${settings.domain ?? ''}' hash=${hashName(settings.hash)} auth=${hashName(settings.auth)} timeout=${settings.timeout}s`);
+      io.err(`debug: ${describeTarget(target)} ${commandName(spec.command)} ` +
+        `domain='${settings.domain ?? ''}' hash=${hashName(settings.hash)} auth=${authValue.format(settings.auth)} timeout=${settings.timeout}s`);
     }
     const reply = await fence(target, { key: key?.key, hash: settings.hash, auth: settings.auth }, spec.command, settings.domain ?? '', {
       timeoutMs: settings.timeout * 1000, useUuid: settings.useUuid, keyFile: settings.keyFile,
     });
-    if (settings.debug > 0) io.err(`debug: result ${reply.result}${reply.hosts ? `, ${reply.hosts.length} hosts, trailer ${reply.trailer ?? 'none'}` : ''}`);
+    if (settings.debug > 0) {
+      io.err(`debug: result ${reply.result}${reply.hosts ? `, ${reply.hosts.length} hosts, trailer ${reply.trailer ?? 'none'}` : ''}` +
+        `${reply.answeredBy ? `, from ${reply.answeredBy.join(', ')}` : ''}`);
+    }
+    for (const w of reply.warnings ?? []) io.err(w);
     if (reply.hosts) {
       if (spec.command !== FenceCommand.HOSTLIST) {
         io.err(`the daemon answered ${settings.action} with a host list; treating it as a failure`);

@@ -7,6 +7,9 @@ export type FenceErrorCode =
   | 'PAL_ERR_KEY'
   | 'PAL_ERR_CONNECT'
   | 'PAL_ERR_AUTH'
+  | 'PAL_ERR_AUTH_MODE'
+  | 'PAL_ERR_LISTEN'
+  | 'PAL_ERR_DEVICE'
   | 'PAL_ERR_PEER_TIMEOUT'
   | 'PAL_ERR_SHORT_READ'
   | 'PAL_ERR_REPLY'
@@ -45,8 +48,8 @@ const DAEMON_HINT = 'check that palisaded or fence_virtd runs and listens there,
 export class ConnectError extends FenceError {
   readonly peer: string;
   readonly reason: string;
-  constructor(peer: string, reason: string, options?: { cause?: unknown }) {
-    super('PAL_ERR_CONNECT', `cannot connect to the fence daemon at ${peer}: ${reason}; ${DAEMON_HINT}`, options);
+  constructor(peer: string, reason: string, options?: { cause?: unknown }, hint: string = DAEMON_HINT) {
+    super('PAL_ERR_CONNECT', `cannot connect to the fence daemon at ${peer}: ${reason}; ${hint}`, options);
     this.peer = peer;
     this.reason = reason;
   }
@@ -54,12 +57,55 @@ export class ConnectError extends FenceError {
 
 export const AUTH_HINT = "the daemon's key differs from KEYFILE or its auth/hash setting differs";
 
-/** Challenge-response failed, or the daemon dropped a request it could not verify. */
+/**
+ * Challenge-response failed, the daemon dropped a request it could not
+ * verify, or (hmac-sha256) an answer's tag did not verify. `hint` replaces
+ * the key/setting hint where the key is known to match.
+ */
 export class FenceAuthError extends FenceError {
   readonly peer: string;
-  constructor(peer: string, what: string, keyFile?: string) {
-    super('PAL_ERR_AUTH', `authentication with ${peer} failed: ${what}; ${AUTH_HINT.replace('KEYFILE', keyFile ?? 'our key')}`);
+  constructor(peer: string, what: string, keyFile?: string, hint?: string) {
+    super('PAL_ERR_AUTH', `authentication with ${peer} failed: ${what}; ${hint ?? AUTH_HINT.replace('KEYFILE', keyFile ?? 'our key')}`);
     this.peer = peer;
+  }
+}
+
+/** The daemon does not speak the authentication mode we asked for (hmac-sha256 against a legacy daemon). */
+export class AuthModeError extends FenceError {
+  readonly peer: string;
+  constructor(peer: string, what: string) {
+    super('PAL_ERR_AUTH_MODE', `${peer}: ${what}`);
+    this.peer = peer;
+  }
+}
+
+/** The multicast client could not listen for the daemons' callback. */
+export class CallbackListenError extends FenceError {
+  readonly port: number;
+  constructor(port: number, reason: string, options?: { cause?: unknown }) {
+    super('PAL_ERR_LISTEN', `cannot listen on TCP port ${port} for the fence daemon's callback: ${reason}`, options);
+    this.port = port;
+  }
+}
+
+/** A serial device that cannot be opened (missing, locked, not a tty, bad line settings). */
+export class SerialDeviceError extends FenceError {
+  readonly device: string;
+  constructor(device: string, reason: string, options?: { cause?: unknown }) {
+    super('PAL_ERR_DEVICE', `serial device ${device}: ${reason}`, options);
+    this.device = device;
+  }
+}
+
+/**
+ * Multicast: no daemon called back (and authenticated) before the timeout.
+ * Starts with fence_xvm's words so operators and their searches recognise it.
+ */
+export class CallbackTimeoutError extends FenceError {
+  readonly ms: number;
+  constructor(ms: number, detail: string) {
+    super('PAL_ERR_PEER_TIMEOUT', `Timed out waiting for response: ${detail}`);
+    this.ms = ms;
   }
 }
 
@@ -71,7 +117,15 @@ export type FencePhase =
   | 'daemon-challenge'
   | 'result'
   | 'host-list'
-  | 'write';
+  | 'write'
+  /** hmac-sha256: waiting for the daemon's hello (its nonce and proof). */
+  | 'hello'
+  /** hmac-sha256: waiting for the tag after the answer. */
+  | 'result-tag'
+  /** serial/vmchannel: waiting for the response magic and byte. */
+  | 'serial-response'
+  /** multicast: waiting for a daemon to connect back. */
+  | 'callback';
 
 const PHASE_TEXT: Record<FencePhase, string> = {
   connect: 'connecting',
@@ -80,6 +134,10 @@ const PHASE_TEXT: Record<FencePhase, string> = {
   result: 'waiting for the result byte',
   'host-list': 'reading the host list',
   write: 'sending the request',
+  hello: "waiting for the daemon's hello",
+  'result-tag': "waiting for the answer's authentication tag",
+  'serial-response': 'waiting for the response',
+  callback: 'waiting for a daemon to call back',
 };
 
 /** A phase of the exchange took longer than the timeout. */
@@ -129,7 +187,7 @@ export class FenceAbortedError extends FenceError {
   }
 }
 
-function formatMs(ms: number): string {
+export function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 

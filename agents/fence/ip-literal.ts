@@ -31,3 +31,30 @@ export function ipVersion(s: string): 0 | 4 | 6 {
   if (IPV4.test(s)) return 4;
   return s.includes(':') && isIpv6(s) ? 6 : 0;
 }
+
+/** The raw in_addr / in6_addr of an IP literal (a zone is dropped), for the request's callback address. */
+export function ipBytes(s: string): Uint8Array {
+  const v = ipVersion(s);
+  if (v === 4) return Uint8Array.from(s.split('.').map(Number));
+  if (v !== 6) throw new RangeError(`ipBytes: '${s}' is not an IP address`);
+  const zone = s.indexOf('%');
+  const addr = zone < 0 ? s : s.slice(0, zone);
+  const groups = (half: string): number[] => {
+    if (half === '') return [];
+    return half.split(':').flatMap((g) => {
+      if (!g.includes('.')) return [parseInt(g, 16)];
+      const [a, b, c, d] = g.split('.').map(Number) as [number, number, number, number];
+      return [(a << 8) | b, (c << 8) | d];
+    });
+  };
+  const [head, tail] = addr.split('::') as [string, string | undefined];
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}

@@ -1,11 +1,13 @@
 // The one option table of fence_palisade. Every parameter fence_virt or
 // fence_xvm (fence-virt 4.12.1, client/options.c) declares is a row here;
 // argv parsing, stdin parsing, help, meta-data and validation all read it.
+// Under the name fence_xvm or fence_virt only the rows of that client count
+// (`clients`), so each name accepts exactly its C client's flags.
 import { DEFAULT_KEY_FILE, DEFAULT_PORT, FenceCommand, HashType, type FenceCommandValue, type HashTypeValue } from '../../protocol/constants.js';
 import type { TransportName } from './transports/types.js';
 import {
-  booleanValue, checkDomain, checkHost, checkIpLiteral, checkMulticast, checkSerialParams, debugLevel, hashValue,
-  integerValue, optional, selectValue, stringValue, type ValueType,
+  authValue, booleanValue, checkDomain, checkHost, checkIpLiteral, checkMulticastTarget, checkSerialParams, debugLevel, hashValue,
+  integerValue, optional, selectValue, stringValue, type AuthMode, type ValueType,
 } from './values.js';
 
 export const AGENT_NAME = 'fence_palisade';
@@ -52,7 +54,7 @@ export interface FenceSettings {
   readonly ipport: number;
   readonly retrans: number;
   readonly hash: HashTypeValue;
-  readonly auth: HashTypeValue;
+  readonly auth: AuthMode;
   readonly keyFile: string;
   readonly serialDevice: string | undefined;
   readonly serialParams: string;
@@ -67,6 +69,8 @@ export interface FenceSettings {
 export type SettingKey = keyof FenceSettings;
 
 export type ClientName = 'fence_virt' | 'fence_xvm';
+/** The names the agent answers to: its own (every row), or a C client's (that client's rows). */
+export type AgentName = typeof AGENT_NAME | ClientName;
 
 export interface OptionSpec<K extends SettingKey> {
   /** The stdin and meta-data name. */
@@ -86,8 +90,14 @@ export interface OptionSpec<K extends SettingKey> {
   readonly default: FenceSettings[K];
   readonly required: boolean;
   readonly summary: string;
-  /** Which C clients declare it (documentation; we accept the union). */
+  /** Which C clients declare it: under their names only these rows exist; fence_palisade accepts the union. */
   readonly clients: readonly ClientName[];
+  /**
+   * The default the C client's meta-data advertises where ours is "unset"
+   * (unset selects another transport): shown only under the C client's name,
+   * so its meta-data matches fence_virt's.
+   */
+  readonly clientDefault?: string;
   readonly deprecated?: boolean;
   readonly obsoletes?: string;
   /** The value must not change once given (the domain: fence_virt refuses it twice). */
@@ -122,22 +132,25 @@ export const OPTIONS: readonly AnyOptionSpec[] = [
     default: 'auto', required: false, summary: 'Multicast IP family (auto follows the address)', usedBy: ['multicast'], clients: XVM,
   }),
   opt({
-    name: 'multicast_address', key: 'multicastAddress', flags: ['a'], argName: 'address', type: optional(stringValue(checkMulticast)),
-    default: undefined, required: false, summary: 'Multicast address (225.0.0.12 for IPv4, ff05::3:1 for IPv6); selects multicast',
+    name: 'multicast_address', key: 'multicastAddress', flags: ['a'], argName: 'address', type: optional(stringValue(checkMulticastTarget)),
+    default: undefined, required: false,
+    summary: "Multicast address (225.0.0.12 for IPv4, ff05::3:1 for IPv6), or one host's unicast address; selects multicast",
     usedBy: ['multicast'], clients: XVM,
   }),
   opt({
     name: 'ipaddr', key: 'ipaddr', flags: ['T'], argName: 'address', type: optional(stringValue(checkHost)), default: undefined,
     required: false, summary: 'Address of the host daemon (palisaded or fence_virtd); selects TCP', usedBy: ['tcp'], clients: VIRT,
+    clientDefault: '127.0.0.1',
   }),
   opt({
     name: 'vsock', key: 'vsock', flags: ['S'], argName: 'cid', argOptional: true, flagValue: () => 2,
     type: optional(integerValue(2, 0xfffffffe)), default: undefined, required: false,
-    summary: 'VM socket CID of the host (2 when -S has no value); selects vsock', usedBy: ['vsock'], clients: VIRT,
+    summary: 'VM socket CID of the host (2 when -S has no value); selects vsock', usedBy: ['vsock'], clients: VIRT, clientDefault: '2',
   }),
   opt({
     name: 'serial_device', key: 'serialDevice', flags: ['D'], argName: 'device', type: optional(stringValue()), default: undefined,
     required: false, summary: 'Serial device to the host, e.g. /dev/ttyS1; selects serial', usedBy: ['serial'], clients: VIRT,
+    clientDefault: '/dev/ttyS1',
   }),
   opt({
     name: 'serial_params', key: 'serialParams', flags: ['P'], argName: 'params', type: stringValue(checkSerialParams),
@@ -156,8 +169,9 @@ export const OPTIONS: readonly AnyOptionSpec[] = [
     required: false, summary: 'Multicast retransmit interval, in tenths of a second', usedBy: ['multicast'], clients: XVM,
   }),
   opt({
-    name: 'auth', key: 'auth', flags: ['C'], argName: 'auth', type: hashValue, default: HashType.SHA256, required: false,
-    summary: 'Challenge-response hash (none, sha1, sha256, sha512)', usedBy: KEYED, clients: BOTH,
+    name: 'auth', key: 'auth', flags: ['C'], argName: 'auth', type: authValue, default: HashType.SHA256 as AuthMode, required: false,
+    summary: "Challenge-response hash (none, sha1, sha256, sha512), or hmac-sha256: palisade's authenticated mode (needs palisaded)",
+    usedBy: KEYED, clients: BOTH,
   }),
   opt({
     name: 'hash', key: 'hash', flags: ['c'], argName: 'hash', type: hashValue, default: HashType.SHA256, required: false,
@@ -214,22 +228,36 @@ export function normalizeName(name: string): string {
   return name.trim().toLowerCase().replaceAll('-', '_');
 }
 
-let byName: Map<string, AnyOptionSpec> | undefined;
+const forAgent = new Map<AgentName, readonly AnyOptionSpec[]>();
 
-export function findByName(name: string): AnyOptionSpec | undefined {
-  if (!byName) {
-    byName = new Map();
-    for (const o of OPTIONS) {
-      if (o.cliOnly) continue;
-      byName.set(normalizeName(o.name), o);
-      for (const a of o.aliases ?? []) byName.set(normalizeName(a), o);
-    }
+/** The rows an agent name accepts: all of them for fence_palisade, the C client's own for fence_xvm and fence_virt. */
+export function optionsFor(agent: AgentName = AGENT_NAME): readonly AnyOptionSpec[] {
+  let rows = forAgent.get(agent);
+  if (!rows) {
+    rows = agent === AGENT_NAME ? OPTIONS : OPTIONS.filter((o) => o.clients.includes(agent));
+    forAgent.set(agent, rows);
   }
-  return byName.get(normalizeName(name));
+  return rows;
 }
 
-export function findByFlag(letter: string): AnyOptionSpec | undefined {
-  return OPTIONS.find((o) => o.flags.includes(letter));
+const byName = new Map<AgentName, Map<string, AnyOptionSpec>>();
+
+export function findByName(name: string, agent: AgentName = AGENT_NAME): AnyOptionSpec | undefined {
+  let names = byName.get(agent);
+  if (!names) {
+    names = new Map();
+    for (const o of optionsFor(agent)) {
+      if (o.cliOnly) continue;
+      names.set(normalizeName(o.name), o);
+      for (const a of o.aliases ?? []) names.set(normalizeName(a), o);
+    }
+    byName.set(agent, names);
+  }
+  return names.get(normalizeName(name));
+}
+
+export function findByFlag(letter: string, agent: AgentName = AGENT_NAME): AnyOptionSpec | undefined {
+  return optionsFor(agent).find((o) => o.flags.includes(letter));
 }
 
 export function defaultSettings(): FenceSettings {

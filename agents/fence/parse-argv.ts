@@ -1,17 +1,19 @@
 // getopt-style command line: clustered short flags (-dd), attached or
-// separate values (-ooff, -o off), optional attached values (-S3), and long
-// forms of every stdin name (--plug=vm1, --key-file /etc/k). Operands are
-// an error: fence_virt ignores them silently, which hides typos.
+// separate values (-ooff, -o off), optional attached values (-S3), and, as
+// fence_palisade, long forms of every stdin name (--plug=vm1, --key-file
+// /etc/k). Under a C client's name only that client's letters exist, as
+// with its getopt string. Operands are an error: fence_virt ignores them
+// silently, which hides typos.
 import type { Assignment, ParseOutcome } from './assignment.js';
-import { findByFlag, findByName, OPTIONS, normalizeName, type AnyOptionSpec } from './options.js';
+import { AGENT_NAME, findByFlag, findByName, optionsFor, normalizeName, type AgentName, type AnyOptionSpec } from './options.js';
 
 const takesValue = (s: AnyOptionSpec): boolean => s.argName !== undefined && !s.argOptional;
 
 function findLong(name: string): AnyOptionSpec | undefined {
-  return findByName(name) ?? OPTIONS.find((o) => o.cliOnly && normalizeName(o.name) === normalizeName(name));
+  return findByName(name) ?? optionsFor().find((o) => o.cliOnly && normalizeName(o.name) === normalizeName(name));
 }
 
-export function parseArgv(argv: readonly string[]): ParseOutcome {
+export function parseArgv(argv: readonly string[], agent: AgentName = AGENT_NAME): ParseOutcome {
   const assignments: Assignment[] = [];
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -23,6 +25,10 @@ export function parseArgv(argv: readonly string[]): ParseOutcome {
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      if (agent !== AGENT_NAME) {
+        problems.push(`unknown option --${name} (${agent} takes single-letter flags only, as the C ${agent} does)`);
+        continue;
+      }
       const spec = findLong(name);
       if (!spec) {
         problems.push(`unknown option --${name}`);
@@ -45,9 +51,9 @@ export function parseArgv(argv: readonly string[]): ParseOutcome {
     }
     for (let j = 1; j < arg.length; j++) {
       const letter = arg[j]!;
-      const spec = findByFlag(letter);
+      const spec = findByFlag(letter, agent);
       if (!spec) {
-        problems.push(`unknown option -${letter}`);
+        problems.push(`unknown option -${letter}${agent !== AGENT_NAME && findByFlag(letter) ? ` (not a ${agent} flag; fence_palisade accepts it)` : ''}`);
         continue;
       }
       const rest = arg.slice(j + 1);

@@ -4,7 +4,7 @@
 // silently wrong: it cuts `action = off` at the first space and keeps the
 // default reboot. A line we cannot read is an error naming the line.
 import type { Assignment, ParseOutcome } from './assignment.js';
-import { findByName, IGNORED_STDIN_NAMES, normalizeName } from './options.js';
+import { AGENT_NAME, findByName, IGNORED_STDIN_NAMES, normalizeName, type AgentName } from './options.js';
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -17,7 +17,8 @@ function unquote(v: string): string {
   return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v;
 }
 
-export function parseStdin(text: string): ParseOutcome {
+/** `agent`: under a C client's name, the other client's names are unknown there too (args_get_stdin checks the optstring). */
+export function parseStdin(text: string, agent: AgentName = AGENT_NAME): ParseOutcome {
   const assignments: Assignment[] = [];
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -33,10 +34,13 @@ export function parseStdin(text: string): ParseOutcome {
       return;
     }
     if (ignored.has(normalizeName(name))) return;
-    const spec = findByName(name);
+    const spec = findByName(name, agent);
     if (!spec) {
       if (eq < 0) problems.push(`stdin line ${lineNo}: cannot parse ${show(line)}: expected name=value`);
-      else warnings.push(`Parse error: Ignoring unknown option '${name}' (stdin line ${lineNo})`);
+      else {
+        const elsewhere = agent !== AGENT_NAME && findByName(name) ? `; not a ${agent} parameter` : '';
+        warnings.push(`Parse error: Ignoring unknown option '${name}' (stdin line ${lineNo}${elsewhere})`);
+      }
       return;
     }
     const where = `stdin line ${lineNo} (${name})`;

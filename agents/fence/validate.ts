@@ -3,9 +3,11 @@
 // chosen, and every problem reported with where it came from. Pure: the key
 // file is read by the action, not here.
 import type { ParseOutcome } from './assignment.js';
-import { ACTIONS, OPTIONS, defaultSettings, type FenceSettings, type SettingKey } from './options.js';
+import { ipVersion } from './ip-literal.js';
+import { ACTIONS, AGENT_NAME, OPTIONS, defaultSettings, type AgentName, type FenceSettings, type SettingKey } from './options.js';
 import { isTransportAvailable } from './transports/index.js';
 import type { TransportName } from './transports/types.js';
+import { HMAC_AUTH } from './values.js';
 
 export interface Resolved {
   readonly settings: FenceSettings;
@@ -53,20 +55,22 @@ export function resolveSettings(parsed: ParseOutcome): Resolved {
 }
 
 /**
- * The transport the options select. fence_virt picks vsock (-S) over TCP
- * (-T) over serial; fence_xvm is always multicast. One binary playing both,
- * we add: a serial device selects serial, a channel address vmchannel, and
- * nothing at all means multicast, so a fence_xvm configuration keeps its meaning.
+ * The transport the options select. fence_xvm is always multicast.
+ * fence_virt picks vsock (-S) over TCP (-T) over serial (-D), and without
+ * any of them vmchannel (client/main.c). fence_palisade, playing both, adds:
+ * a channel address selects vmchannel, and nothing at all means multicast,
+ * so a fence_xvm configuration keeps its meaning.
  */
-export function selectTransport(given: ReadonlySet<SettingKey>): TransportName {
+export function selectTransport(given: ReadonlySet<SettingKey>, agent: AgentName = AGENT_NAME): TransportName {
+  if (agent === 'fence_xvm') return 'multicast';
   if (given.has('vsock')) return 'vsock';
   if (given.has('ipaddr')) return 'tcp';
   if (given.has('serialDevice')) return 'serial';
-  if (given.has('channelAddress')) return 'vmchannel';
+  if (agent === 'fence_virt' || given.has('channelAddress')) return 'vmchannel';
   return 'multicast';
 }
 
-const TRANSPORT_HINT = 'set ipaddr (-T) to the host daemon address to use tcp';
+const UNAVAILABLE_HINT = 'this host has no vsock support to test it; use ipaddr (-T) for tcp, or serial_device (-D)';
 
 export interface Plan {
   readonly settings: FenceSettings;
@@ -75,16 +79,33 @@ export interface Plan {
   readonly warnings: readonly string[];
 }
 
-/** Checks what the action needs: a domain, an available transport; warns about options the transport ignores. */
-export function planAction(r: Resolved): Plan {
+/**
+ * Checks what the action needs: a domain, an available transport, an
+ * authentication the transport carries, a multicast address of the chosen
+ * family; warns about options the transport ignores.
+ */
+export function planAction(r: Resolved, agent: AgentName = AGENT_NAME): Plan {
   const { settings, given } = r;
   const problems = [...r.problems];
   const warnings = [...r.warnings];
   const action = ACTIONS[settings.action];
   if (action.needsDomain && settings.domain === undefined) problems.push('No domain specified! (set plug=NAME on stdin, or -n NAME)');
-  const transport = selectTransport(given);
+  const transport = selectTransport(given, agent);
   if (!isTransportAvailable(transport)) {
-    problems.push(`transport '${transport}' is not available in this version of fence_palisade; ${TRANSPORT_HINT}`);
+    problems.push(`transport '${transport}' is not available in this version of fence_palisade; ${UNAVAILABLE_HINT}`);
+  }
+  if (settings.auth === HMAC_AUTH) {
+    if (transport === 'serial' || transport === 'vmchannel') {
+      problems.push(`auth=hmac-sha256 needs the tcp or multicast transport; ${transport} carries no authentication at all`);
+    } else if (given.has('hash')) {
+      warnings.push('hash is ignored with auth=hmac-sha256: the request is sealed with HMAC-SHA256 instead');
+    }
+  }
+  if (transport === 'multicast' && settings.multicastAddress !== undefined && settings.ipFamily !== 'auto') {
+    const v = ipVersion(settings.multicastAddress);
+    if (`ipv${v}` !== settings.ipFamily) {
+      problems.push(`multicast_address ${settings.multicastAddress} is IPv${v} but ip_family is ${settings.ipFamily}; drop ip_family or give an ${settings.ipFamily} address`);
+    }
   }
   const noted = new Set<SettingKey>();
   for (const o of OPTIONS) {

@@ -80,6 +80,22 @@ export function selectValue<T extends string>(choices: readonly T[], aliases: Re
   };
 }
 
+/** The challenge-response setting: a legacy hash, or palisade's authenticated mode (protocol/hmac-auth.md). */
+export const HMAC_AUTH = 'hmac-sha256';
+export type AuthMode = HashTypeValue | typeof HMAC_AUTH;
+
+/** `auth`: the legacy hashes plus hmac-sha256. */
+export const authValue: ValueType<AuthMode> = {
+  kind: 'select',
+  choices: ['none', 'sha1', 'sha256', 'sha512', HMAC_AUTH],
+  parse(raw) {
+    if (raw.trim().toLowerCase() === HMAC_AUTH) return ok(HMAC_AUTH);
+    const t = parseHashName(raw);
+    return t === undefined ? bad(`'${raw}' is not one of none, sha1, sha256, sha512, ${HMAC_AUTH}`) : ok(t);
+  },
+  format: (v) => (v === HMAC_AUTH ? v : hashName(v)),
+};
+
 export const hashValue: ValueType<HashTypeValue> = {
   kind: 'select',
   choices: ['none', 'sha1', 'sha256', 'sha512'],
@@ -124,14 +140,26 @@ export function checkIpLiteral(s: string): string | undefined {
   return ipVersion(s) !== 0 ? undefined : `'${s}' is not an IPv4 or IPv6 address`;
 }
 
-export function checkMulticast(s: string): string | undefined {
+/** True for 224.0.0.0/4 and ff00::/8; false for unicast literals (and anything else). */
+export function isMulticastLiteral(s: string): boolean {
   const v = ipVersion(s);
   if (v === 4) {
     const first = Number(s.split('.')[0]);
-    return first >= 224 && first <= 239 ? undefined : `'${s}' is not an IPv4 multicast address (224.0.0.0/4)`;
+    return first >= 224 && first <= 239;
   }
-  if (v === 6) return /^ff/i.test(s) ? undefined : `'${s}' is not an IPv6 multicast address (ff00::/8)`;
-  return `'${s}' is not an IP address`;
+  return v === 6 && /^ff/i.test(s);
+}
+
+/**
+ * multicast_address: a group, or one host's unicast address (then a single
+ * datagram goes straight there). A zone is refused: the request carries no
+ * scope, so a daemon could not call a link-local address back.
+ */
+export function checkMulticastTarget(s: string): string | undefined {
+  const v = ipVersion(s);
+  if (v === 0) return `'${s}' is not an IPv4 or IPv6 address`;
+  if (s.includes('%')) return `'${s}': a zone (%interface) cannot be used; the daemon calls back the address without one`;
+  return undefined;
 }
 
 const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
@@ -143,9 +171,30 @@ export function checkDomain(s: string): string | undefined {
   return n > 63 ? `'${s}' is ${n} bytes long; at most 63 fit the request` : undefined;
 }
 
-/** fence_virt's serial parameters: speed,<bits><parity><stop> as in 115200,8N1. */
+export interface SerialLine {
+  readonly baudRate: number;
+  readonly dataBits: 5 | 6 | 7 | 8;
+  readonly parity: 'none' | 'even' | 'odd';
+  readonly stopBits: 1 | 2;
+}
+
+const SERIAL_PARAMS = /^(2400|4800|9600|19200|38400|57600|115200),([5-8])([NEOneo])([12])$/;
+const PARITY = { n: 'none', e: 'even', o: 'odd' } as const;
+
+/** fence_virt's serial parameters: speed,<bits><parity><stop> as in 115200,8N1; undefined when malformed. */
+export function parseSerialParams(s: string): SerialLine | undefined {
+  const m = SERIAL_PARAMS.exec(s);
+  if (!m) return undefined;
+  return {
+    baudRate: Number(m[1]),
+    dataBits: Number(m[2]) as SerialLine['dataBits'],
+    parity: PARITY[m[3]!.toLowerCase() as keyof typeof PARITY],
+    stopBits: Number(m[4]) as SerialLine['stopBits'],
+  };
+}
+
 export function checkSerialParams(s: string): string | undefined {
-  return /^(2400|4800|9600|19200|38400|57600|115200),[5-8][NEOneo][12]$/.test(s)
+  return parseSerialParams(s)
     ? undefined
-    : `'${s}' is not SPEED,BITS PARITY STOP like 115200,8N1 (speeds 2400..115200)`;
+    : `'${s}' is not SPEED,BITS PARITY STOP like 115200,8N1 (speeds 2400, 4800, 9600, 19200, 38400, 57600, 115200; bits 5-8; parity N, E or O; stop bits 1 or 2)`;
 }

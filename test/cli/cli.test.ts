@@ -42,7 +42,7 @@ describe('palisade config check', () => {
     const r = await palisadeCli(['config', 'check', conf]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/listener: tcp 127\.0\.0\.1:1229/);
-    expect(r.stdout).toMatch(/backend reachable: 3 domain\(s\): db1, web1, web2/);
+    expect(r.stdout).toMatch(/backend libvirt reachable: 3 domain\(s\): db1, web1, web2/);
     expect(r.stdout).toContain(`${conf}: OK`);
   });
 
@@ -106,6 +106,56 @@ describe('palisade install', () => {
     expect(await readFile(foreign, 'utf8')).toBe('#!/bin/sh\n');
     expect((await palisadeCli(['install', '--sbin-dir', sbin, '--ocf-root', ocf, '--force'])).exitCode).toBe(0);
     expect((await lstat(foreign)).isSymbolicLink()).toBe(true);
+  });
+});
+
+describe('palisade install --compat-names', () => {
+  let ws: Workspace;
+  beforeAll(async () => { ws = await Workspace.create(); });
+  afterAll(async () => { await ws?.stop(); });
+  const dirs = (name: string) => ['--sbin-dir', join(ws.dir, name, 'sbin'), '--ocf-root', join(ws.dir, name, 'ocf')];
+
+  it('links fence_xvm and fence_virt next to fence_palisade, and each plays its C client', async () => {
+    const r = await palisadeCli(['install', ...dirs('a'), '--compat-names']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const sbin = join(ws.dir, 'a', 'sbin');
+    for (const name of ['fence_xvm', 'fence_virt']) {
+      expect(await readlink(join(sbin, name))).toMatch(/dist\/bin\/fence_palisade\.cjs$/);
+      const md = await execa(join(sbin, name), ['-o', 'metadata'], { reject: false });
+      expect(md.exitCode).toBe(0);
+      expect(String(md.stdout)).toContain(`<resource-agent name="${name}"`);
+      const v = await execa(join(sbin, name), ['-V'], { reject: false });
+      expect(String(v.stdout)).toContain(`${name} compatibility mode`);
+    }
+    expect((await palisadeCli(['install', ...dirs('a'), '--compat-names'])).stdout).toMatch(/fence_xvm -> .* \(already installed\)/);
+  });
+
+  it("refuses to replace fence-virt's binaries, changing nothing, and replaces them with --force-compat-names keeping .orig", async () => {
+    const sbin = join(ws.dir, 'b', 'sbin');
+    await execa('mkdir', ['-p', sbin]);
+    await writeFile(join(sbin, 'fence_xvm'), '#!/bin/sh\necho the real fence_xvm\n', { mode: 0o755 });
+    const refused = await palisadeCli(['install', ...dirs('b'), '--compat-names']);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain(`${join(sbin, 'fence_xvm')} already exists and is a file, not palisade's link (probably fence-virt's fence_xvm client); ` +
+      `pass --force-compat-names to replace it (the original is kept as ${join(sbin, 'fence_xvm')}.orig)`);
+    // Checked before acting: nothing was linked.
+    await expect(lstat(join(sbin, 'fence_palisade'))).rejects.toThrow();
+    expect((await palisadeCli(['install', ...dirs('b'), '--compat-names', '--force'])).exitCode).toBe(1);
+    expect(await readFile(join(sbin, 'fence_xvm'), 'utf8')).toContain('the real fence_xvm');
+
+    const forced = await palisadeCli(['install', ...dirs('b'), '--force-compat-names']);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain(`(the original is now ${join(sbin, 'fence_xvm')}.orig)`);
+    expect(await readFile(join(sbin, 'fence_xvm.orig'), 'utf8')).toContain('the real fence_xvm');
+    expect(await readlink(join(sbin, 'fence_xvm'))).toMatch(/fence_palisade\.cjs$/);
+
+    // A second foreign file while .orig exists: refused, the backup is never overwritten.
+    await execa('rm', [join(sbin, 'fence_xvm')]);
+    await writeFile(join(sbin, 'fence_xvm'), '#!/bin/sh\n', { mode: 0o755 });
+    const twice = await palisadeCli(['install', ...dirs('b'), '--force-compat-names']);
+    expect(twice.exitCode).toBe(1);
+    expect(twice.stderr).toContain(`${join(sbin, 'fence_xvm')} and ${join(sbin, 'fence_xvm')}.orig both exist`);
+    expect(await readFile(join(sbin, 'fence_xvm.orig'), 'utf8')).toContain('the real fence_xvm');
   });
 });
 

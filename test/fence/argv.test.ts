@@ -25,9 +25,13 @@ describe('parseArgv', () => {
     const r = resolve('-i', 'ipv6', '-a', 'ff05::3:1', '-r', '10', '-D', '/dev/ttyS1', '-P', '9600,8N1', '-A', '10.0.2.179', '-u');
     expect(r.problems).toEqual([]);
     expect(r.settings).toMatchObject({ ipFamily: 'ipv6', multicastAddress: 'ff05::3:1', retrans: 10, serialDevice: '/dev/ttyS1', serialParams: '9600,8N1' });
-    expect(resolve('-a', '10.0.0.1', '-P', 'fast', '-i', 'ipx').problems).toEqual([
-      "-a: '10.0.0.1' is not an IPv4 multicast address (224.0.0.0/4)",
-      "-P: 'fast' is not SPEED,BITS PARITY STOP like 115200,8N1 (speeds 2400..115200)",
+    // A unicast multicast_address is one host (fence_xvm to a single daemon); a zone cannot be called back.
+    expect(resolve('-a', '10.0.0.1').problems).toEqual([]);
+    expect(resolve('-a', 'hv1', '-a', 'fe80::1%eth0', '-P', 'fast', '-P', '115200,9N1', '-i', 'ipx').problems).toEqual([
+      "-a: 'hv1' is not an IPv4 or IPv6 address",
+      "-a: 'fe80::1%eth0': a zone (%interface) cannot be used; the daemon calls back the address without one",
+      expect.stringMatching(/^-P: 'fast' is not SPEED,BITS PARITY STOP like 115200,8N1 \(speeds 2400, 4800/),
+      expect.stringMatching(/^-P: '115200,9N1' is not SPEED,BITS/),
       "-i: 'ipx' is not one of auto, ipv4, ipv6",
     ]);
   });

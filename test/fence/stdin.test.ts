@@ -137,13 +137,50 @@ describe('planAction', () => {
     }
   });
 
-  it('selects tcp from ipaddr and refuses transports not in this version', () => {
-    expect(plan('action=list\nipaddr=::1\n').transport).toBe('tcp');
-    for (const [text, t] of [['', 'multicast'], ['serial_device=/dev/ttyS1\n', 'serial'], ['channel_address=10.0.2.179\n', 'vmchannel'], ['vsock=3\nipaddr=127.0.0.1\n', 'vsock']] as const) {
+  it('selects the transport from the parameters and refuses vsock, which this version lacks', () => {
+    for (const [text, t] of [['ipaddr=::1\n', 'tcp'], ['', 'multicast'], ['multicast_address=ff05::3:1\n', 'multicast'],
+      ['serial_device=/dev/ttyS1\n', 'serial'], ['channel_address=10.0.2.179\n', 'vmchannel'], ['serial_device=/dev/ttyS1\nipaddr=h\n', 'tcp']] as const) {
       const p = plan(`action=list\n${text}`);
-      expect(p.transport).toBe(t);
-      expect(p.problems).toEqual([expect.stringContaining(`transport '${t}' is not available in this version`)]);
+      expect(p.transport, text).toBe(t);
+      expect(p.problems, text).toEqual([]);
     }
+    const v = plan('action=list\nvsock=3\nipaddr=127.0.0.1\n');
+    expect(v.transport).toBe('vsock');
+    expect(v.problems).toEqual([expect.stringContaining("transport 'vsock' is not available in this version")]);
+  });
+
+  it('selects like fence_xvm (always multicast) and fence_virt (vmchannel unless -S, -T or -D) under their names', () => {
+    const as = (text: string, agent: 'fence_xvm' | 'fence_virt') => planAction(resolveSettings(parseStdin(text, agent)), agent);
+    expect(as('action=list\n', 'fence_xvm').transport).toBe('multicast');
+    expect(as('action=list\nipaddr=127.0.0.1\n', 'fence_xvm')).toMatchObject({
+      transport: 'multicast', warnings: ["Parse error: Ignoring unknown option 'ipaddr' (stdin line 2; not a fence_xvm parameter)"],
+    });
+    expect(as('action=list\n', 'fence_virt').transport).toBe('vmchannel');
+    expect(as('action=list\nserial_device=/dev/ttyS1\n', 'fence_virt').transport).toBe('serial');
+    expect(as('action=list\nserial_device=/dev/ttyS1\nipaddr=h\n', 'fence_virt').transport).toBe('tcp');
+    expect(as('action=list\nmulticast_address=225.0.0.12\n', 'fence_virt').warnings).toEqual([
+      "Parse error: Ignoring unknown option 'multicast_address' (stdin line 2; not a fence_virt parameter)",
+    ]);
+  });
+
+  it('takes auth=hmac-sha256 for tcp and multicast, refuses it where nothing is authenticated, warns about a hash beside it', () => {
+    expect(plan('action=list\nipaddr=h\nauth=HMAC-SHA256\n')).toMatchObject({ problems: [], warnings: [] });
+    expect(plan('action=list\nipaddr=h\nauth=hmac-sha256\n').settings.auth).toBe('hmac-sha256');
+    expect(plan('action=list\nauth=hmac-sha256\nhash=sha512\n').warnings).toEqual([
+      'hash is ignored with auth=hmac-sha256: the request is sealed with HMAC-SHA256 instead',
+    ]);
+    for (const t of ['serial_device=/dev/ttyS1', 'channel_address=10.0.2.179']) {
+      expect(plan(`action=list\n${t}\nauth=hmac-sha256\n`).problems).toEqual([
+        expect.stringMatching(/^auth=hmac-sha256 needs the tcp or multicast transport; (serial|vmchannel) carries no authentication/),
+      ]);
+    }
+  });
+
+  it('checks ip_family against multicast_address', () => {
+    expect(plan('action=list\nip_family=ipv6\nmulticast_address=225.0.0.12\n').problems).toEqual([
+      'multicast_address 225.0.0.12 is IPv4 but ip_family is ipv6; drop ip_family or give an ipv6 address',
+    ]);
+    expect(plan('action=list\nip_family=ipv6\n').problems).toEqual([]);
   });
 
   it('warns about options the chosen transport ignores', () => {

@@ -1,31 +1,34 @@
-// The stream half of the fence-virt exchange, shared by tcp, vsock and the
+// The stream half of the legacy fence-virt exchange, shared by tcp and the
 // multicast callback (reference §2): we challenge the daemon first and check
-// its answer in constant time, then answer its challenge, then read the
-// result byte and, for a host list, the records. With auth none both
-// challenges are skipped, as sock_challenge/sock_response do.
-import { randomBytes } from '../random.js';
+// its answer in constant time, then answer its challenge; the answer (result
+// byte or host list) comes after. With auth none both challenges are
+// skipped, as sock_challenge/sock_response do.
 import type { Socket } from 'node:net';
-import { CHALLENGE_SIZE, HashType, HOST_RECORD_SIZE, Result } from '../../../protocol/constants.js';
-import { decodeHostRecord, isTerminator, type HostRecord } from '../../../protocol/host-list.js';
+import { CHALLENGE_SIZE, HashType, Result } from '../../../protocol/constants.js';
 import { challengeResponse, verifyChallengeResponse } from '../../../protocol/legacy-auth.js';
-import { FenceAuthError, ReplyError, ShortReadError } from '../errors.js';
-import { StreamReader } from './_stream-reader.js';
-import type { CallOptions, FenceCall, FenceReply } from './types.js';
+import { randomBytes } from '../random.js';
+import { FenceAuthError, ShortReadError } from '../errors.js';
+import { readHostRecords } from './_host-list.js';
+import type { Session } from './_session.js';
+import type { StreamReader } from './_stream-reader.js';
+import type { CallAuth, CallOptions, FenceReply } from './types.js';
 
-/** More records than any hypervisor holds: a peer streaming forever is cut off. */
-const MAX_HOSTS = 65536;
+type LegacyAuth = Extract<CallAuth, { mode: 'legacy' }>;
 
-export async function authenticatedExchange(
-  socket: Socket, peer: string, preamble: Uint8Array, call: FenceCall, opts: CallOptions,
-): Promise<FenceReply> {
-  const reader = new StreamReader(socket, peer);
+/**
+ * Resolves once the daemon has answered our challenge correctly and we have
+ * answered its own (at once with auth none). `preamble` (tcp: the request)
+ * goes out in the same write as our challenge, as fence_virt does.
+ */
+export async function openLegacySession(
+  socket: Socket, reader: StreamReader, peer: string, auth: LegacyAuth, opts: CallOptions, preamble?: Uint8Array,
+): Promise<Session> {
   const { timeoutMs, signal } = opts;
   const keyFile = opts.keyFile ?? 'our key';
-  const authenticating = call.auth !== HashType.NONE;
-
-  // fence_virt writes its challenge right after the request without waiting; one write does the same.
+  const authenticating = auth.auth !== HashType.NONE;
   const challenge = authenticating ? randomBytes(CHALLENGE_SIZE) : undefined;
-  socket.write(challenge ? Buffer.concat([preamble, challenge]) : preamble);
+  const first = [preamble, challenge].filter((b): b is Uint8Array => b !== undefined);
+  if (first.length) socket.write(Buffer.concat(first));
 
   if (challenge) {
     const answer = await reader.read(CHALLENGE_SIZE, 'challenge-response', timeoutMs, signal, {
@@ -38,13 +41,18 @@ export async function authenticatedExchange(
             keyFile),
       timeoutHint: 'the daemon accepted the connection but did not answer; it may be busy with another client or not a fence-virt daemon',
     });
-    if (!verifyChallengeResponse(call.auth, call.key, challenge, answer)) {
+    if (!verifyChallengeResponse(auth.auth, auth.key, challenge, answer)) {
       throw new FenceAuthError(peer, "the daemon's answer to our challenge is wrong", keyFile);
     }
     const theirs = await reader.read(CHALLENGE_SIZE, 'daemon-challenge', timeoutMs, signal);
-    socket.write(challengeResponse(call.auth, call.key, theirs));
+    socket.write(challengeResponse(auth.auth, auth.key, theirs));
   }
+  return { readAnswer: () => readAnswer(reader, peer, authenticating, keyFile, opts) };
+}
 
+async function readAnswer(
+  reader: StreamReader, peer: string, authenticating: boolean, keyFile: string, { timeoutMs, signal }: CallOptions,
+): Promise<FenceReply> {
   const [result] = await reader.read(1, 'result', timeoutMs, signal, {
     onClose: (received, expected) =>
       authenticating
@@ -56,17 +64,7 @@ export async function authenticatedExchange(
       : 'auth=none here: a daemon that expects challenge-response waits for our challenge instead; set auth to match the daemon',
   });
   if (result !== Result.HOSTLIST) return { result: result! };
-  return readHostList(reader, peer, opts);
-}
-
-async function readHostList(reader: StreamReader, peer: string, { timeoutMs, signal }: CallOptions): Promise<FenceReply> {
-  const hosts: HostRecord[] = [];
-  for (;;) {
-    const record = decodeHostRecord(await reader.read(HOST_RECORD_SIZE, 'host-list', timeoutMs, signal));
-    if (isTerminator(record)) break;
-    if (hosts.length >= MAX_HOSTS) throw new ReplyError(peer, `host list longer than ${MAX_HOSTS} records`);
-    hosts.push(record);
-  }
+  const { hosts } = await readHostRecords(reader, peer, () => timeoutMs, signal);
   // The trailing byte: read it so the daemon's last write does not meet a
   // closed socket; a daemon that closes without it is tolerated, like fence_virt.
   const trailer = await reader.read(1, 'host-list', timeoutMs, signal, { onClose: () => new TrailerMissing() }).then(

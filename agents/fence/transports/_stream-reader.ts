@@ -1,7 +1,8 @@
-// Exact-length reads from a socket, each with its own phase and time limit,
-// so a stalled daemon costs at most one timeout per phase and the error
-// says which phase stalled. Internal to the stream transports.
-import type { Socket } from 'node:net';
+// Exact-length reads from a byte stream (a TCP socket or a serial port),
+// each with its own phase and time limit, so a stalled daemon costs at most
+// one timeout per phase and the error says which phase stalled. Internal to
+// the stream transports.
+import type { Duplex } from 'node:stream';
 import { FenceAbortedError, PeerTimeoutError, ShortReadError, type FencePhase } from '../errors.js';
 
 export interface ReadFailureHints {
@@ -11,14 +12,14 @@ export interface ReadFailureHints {
 }
 
 export class StreamReader {
-  readonly #socket: Socket;
+  readonly #socket: Duplex;
   readonly #peer: string;
   #chunks: Buffer[] = [];
   #length = 0;
   #closed = false;
   #wake: (() => void) | undefined;
 
-  constructor(socket: Socket, peer: string) {
+  constructor(socket: Duplex, peer: string) {
     this.#socket = socket;
     this.#peer = peer;
     socket.on('data', (chunk: Buffer) => {
@@ -39,19 +40,52 @@ export class StreamReader {
 
   /** Resolves with exactly `n` bytes, or throws a phase-named timeout, short-read or abort error. */
   read(n: number, phase: FencePhase, timeoutMs: number, signal?: AbortSignal, hints: ReadFailureHints = {}): Promise<Buffer> {
-    return new Promise<Buffer>((resolve, reject) => {
+    return this.#wait(() => (this.#length >= n ? this.#take(n) : undefined), n, phase, timeoutMs, signal, hints);
+  }
+
+  /**
+   * Discards bytes up to and including the first occurrence of `pattern`
+   * (line noise before a serial frame) and resolves with how many bytes
+   * came before it. Only the tail that could still start a match is kept.
+   */
+  skipPast(pattern: Uint8Array, phase: FencePhase, timeoutMs: number, signal?: AbortSignal, hints: ReadFailureHints = {}): Promise<number> {
+    let skipped = 0;
+    const find = (): number | undefined => {
+      if (this.#length === 0) return undefined;
+      const all = this.#take(this.#length);
+      const at = all.indexOf(pattern);
+      if (at >= 0) {
+        this.#unshift(all.subarray(at + pattern.length));
+        return skipped + at;
+      }
+      const keep = Math.min(all.length, pattern.length - 1);
+      skipped += all.length - keep;
+      this.#unshift(all.subarray(all.length - keep));
+      return undefined;
+    };
+    return this.#wait(find, pattern.length, phase, timeoutMs, signal, hints);
+  }
+
+  #wait<T>(
+    attempt: () => T | undefined, n: number, phase: FencePhase, timeoutMs: number, signal: AbortSignal | undefined, hints: ReadFailureHints,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const finish = (err?: Error): void => {
+      let done = false;
+      const finish = (err: Error | undefined, value?: T): void => {
+        done = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.#wake = undefined;
         if (err) {
           this.#socket.destroy();
           reject(err);
-        } else resolve(this.#take(n));
+        } else resolve(value as T);
       };
       const check = (): void => {
-        if (this.#length >= n) finish();
+        if (done) return;
+        const value = attempt();
+        if (value !== undefined) finish(undefined, value);
         else if (this.#closed) {
           finish(hints.onClose?.(this.#length, n) ?? new ShortReadError(this.#peer, phase, n, this.#length));
         }
@@ -63,6 +97,12 @@ export class StreamReader {
       this.#wake = check;
       check();
     });
+  }
+
+  #unshift(rest: Buffer): void {
+    if (rest.length === 0) return;
+    this.#chunks.unshift(rest);
+    this.#length += rest.length;
   }
 
   #take(n: number): Buffer {

@@ -1,0 +1,25 @@
+// One authenticated stream exchange, legacy or hmac-sha256: opening it
+// authenticates (so a multicast caller can commit to the first daemon that
+// proves the key), then readAnswer reads the result byte or host list.
+import type { Socket } from 'node:net';
+import { openLegacySession } from './_auth-session.js';
+import { openHmacSession } from './_hmac-session.js';
+import { StreamReader } from './_stream-reader.js';
+import type { CallOptions, FenceCall, FenceReply } from './types.js';
+
+export interface Session {
+  readAnswer(): Promise<FenceReply>;
+}
+
+/**
+ * `requests`: the request bytes this call sent (hmac-sha256 binds the
+ * exchange to one of them). `preamble`: bytes to send first (tcp: the request).
+ */
+export function openSession(
+  socket: Socket, peer: string, call: FenceCall, opts: CallOptions, requests: readonly Uint8Array[], preamble?: Uint8Array,
+): Promise<Session> {
+  const reader = new StreamReader(socket, peer);
+  return call.auth.mode === 'hmac-sha256'
+    ? openHmacSession(socket, reader, peer, call.auth, requests, opts, preamble)
+    : openLegacySession(socket, reader, peer, call.auth, opts, preamble);
+}

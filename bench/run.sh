@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 unset NODE_EXTRA_CA_CERTS   # Pacemaker does not set it; it adds ~50 ms to every Node start here
 node bench/fence-tcp.mjs "$@"
 node bench/fence-agent.mjs
+node bench/fence-xvm-reboot.mjs
 for b in bench/ocf-*.sh; do bash "$b"; done

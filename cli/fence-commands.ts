@@ -1,12 +1,15 @@
 // `palisade list|status|on|off|reboot`: manual fencing through any
-// fence-virt daemon (palisaded or fence_virtd), over TCP.
+// fence-virt daemon (palisaded or fence_virtd), over TCP, or over
+// multicast with the daemons calling back, as fence_xvm.
 import { FenceCommand, Result } from '../protocol/constants.js';
 import { formatHostLine } from '../protocol/host-list.js';
-import { fence } from '../agents/fence/client.js';
+import { fence, type FenceTarget } from '../agents/fence/client.js';
 import { readKeyFile } from '../agents/fence/key-file.js';
 
 export interface FenceCliOptions {
   readonly host: string;
+  /** Set: multicast (fence_xvm) instead of TCP to `host`. */
+  readonly multicast?: string;
   readonly port: number;
   readonly key: string;
   readonly hash: string;
@@ -28,8 +31,11 @@ const RESULT_TEXT: Record<number, string> = {
 export async function runFenceVerb(verb: Verb, domain: string | undefined, o: FenceCliOptions): Promise<{ code: number; out: string }> {
   const needsKey = o.hash !== 'none' || o.auth !== 'none';
   const key = needsKey ? readKeyFile(o.key) : undefined;
-  const reply = await fence({ transport: 'tcp', host: o.host, port: o.port },
-    { key: key?.key, hash: o.hash as 'sha256', auth: o.auth as 'sha256' }, VERBS[verb], domain ?? '',
+  const target: FenceTarget = o.multicast !== undefined
+    ? { transport: 'multicast', address: o.multicast, port: o.port }
+    : { transport: 'tcp', host: o.host, port: o.port };
+  const reply = await fence(target,
+    { key: key?.key, hash: o.hash as 'sha256', auth: o.auth as 'sha256' | 'hmac-sha256' }, VERBS[verb], domain ?? '',
     { timeoutMs: o.timeout * 1000, keyFile: o.key });
   const warnings = key?.warnings ?? [];
   if (verb === 'list') {

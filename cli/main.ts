@@ -24,6 +24,16 @@ function hashArg(v: string): string {
   return s;
 }
 
+function authArg(v: string): string {
+  const s = v.toLowerCase();
+  if (s === 'hmac-sha256') return s;
+  try {
+    return hashArg(s);
+  } catch {
+    throw new InvalidArgumentError(`must be one of ${HASHES.join(', ')}, hmac-sha256`);
+  }
+}
+
 let exitCode = 0;
 const say = (text: string) => { if (text) process.stdout.write(text.endsWith('\n') ? text : text + '\n'); };
 
@@ -35,10 +45,11 @@ for (const verb of Object.keys(VERBS) as Verb[]) {
   const cmd = program.command(verb === 'list' ? 'list' : `${verb} <domain>`)
     .description(verb === 'list' ? 'list the domains a daemon may fence' : `${verb} a domain (name or UUID) through a fence-virt daemon`)
     .option('-H, --host <address>', 'daemon address (palisaded or fence_virtd tcp listener)', '127.0.0.1')
-    .option('-p, --port <port>', 'daemon TCP port', intArg('port', 1, 65535), DEFAULT_PORT)
+    .option('-m, --multicast <address>', 'ask over multicast instead, as fence_xvm: a group (225.0.0.12, ff05::3:1) or one host\'s address; the owner of the domain calls back on --port')
+    .option('-p, --port <port>', 'daemon TCP port (with --multicast: the UDP port and the local callback port)', intArg('port', 1, 65535), DEFAULT_PORT)
     .option('-k, --key <file>', 'shared key file', DEFAULT_KEY_FILE)
     .option('--hash <type>', 'request hash: none, sha1, sha256, sha512', hashArg, 'sha256')
-    .option('--auth <type>', 'challenge-response hash: none, sha1, sha256, sha512', hashArg, 'sha256')
+    .option('--auth <type>', 'challenge-response hash: none, sha1, sha256, sha512; or hmac-sha256, palisaded\'s authenticated mode', authArg, 'sha256')
     .option('-t, --timeout <seconds>', 'limit for each protocol phase', intArg('timeout', 1, 3600), 30)
     .option('--json', 'machine-readable output', false)
     .action(async (...args: unknown[]) => {

@@ -37,7 +37,8 @@ export async function openLegacySession(
           ? new ShortReadError(peer, 'challenge-response', CHALLENGE_SIZE, received,
             'it sent a bare result byte, so it runs without challenge-response: set auth=none (-C none) to match, or enable auth on the daemon')
           : new FenceAuthError(peer,
-            'the daemon dropped the request without answering our challenge (a hash below its minimum, or a replay of a request seen in the last 10 s, looks the same)',
+            'the daemon dropped the request without answering our challenge (a hash below its minimum, a replay of a request seen in the last 10 s, ' +
+            'or a palisaded listener in the hmac-sha256 mode, where auth=hmac-sha256 is needed, looks the same)',
             keyFile),
       timeoutHint: 'the daemon accepted the connection but did not answer; it may be busy with another client or not a fence-virt daemon',
     });

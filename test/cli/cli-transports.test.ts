@@ -16,7 +16,7 @@ describe('palisade verbs over multicast and hmac-sha256', () => {
     await startPalisaded(ws, `
 fence_virtd { listener = "multicast tcp"; backend = "libvirt"; }
 listeners {
-  multicast { key_file = "${key}"; address = "225.0.0.12"; port = "${mport}"; }
+  multicast { key_file = "${key}"; address = "225.0.0.12"; port = "${mport}"; interface = "lo"; }
   tcp { key_file = "${key}"; address = "127.0.0.1"; port = "${hport}"; auth = "hmac-sha256"; }
 }
 backends { libvirt { uri = "test://${DEMO_DOMAINS}"; } }

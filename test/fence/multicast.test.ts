@@ -18,7 +18,7 @@ const UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
 
 function multicastConf(key: string, port: number): string {
   return `fence_virtd { listener = "multicast"; backend = "libvirt"; module_path = "${FENCE_VIRT_MODULES}"; }
-listeners { multicast { key_file = "${key}"; address = "225.0.0.12"; port = "${port}"; family = "ipv4"; } }
+listeners { multicast { key_file = "${key}"; address = "225.0.0.12"; port = "${port}"; family = "ipv4"; interface = "lo"; } }
 backends { libvirt { uri = "test:///default"; } }
 `;
 }

@@ -21,6 +21,7 @@ import type { Credential } from '../credentials.js';
 import { refusalText, requestAuthenticator, type Verdict } from '../_request-auth.js';
 import { SESSION_TIMEOUTS, sessionRunner, type SessionInput } from '../_stream-session.js';
 import type { Listener, ListenerContext, ListenerSpec } from '../types.js';
+import { settleWithin } from '../_drain.js';
 import { callbackTarget, connectBack, type CallbackTarget } from './callback.js';
 import { parseMulticastSection, type MulticastOptions } from './options.js';
 import { warnLimiter, type LimitedWarn } from './_warn-limiter.js';
@@ -216,9 +217,7 @@ class MulticastListener implements Listener {
     this.#udp = undefined;
     await new Promise<void>((resolve) => udp.close(() => resolve()));
     // Let callbacks in progress finish (a fence in progress must complete), bounded.
-    const drained = Promise.allSettled([...this.#inflight]);
-    const timer = new Promise<void>((r) => setTimeout(r, MULTICAST_TIMEOUTS.drain).unref());
-    await Promise.race([drained, timer]);
+    await settleWithin(this.#inflight, MULTICAST_TIMEOUTS.drain);
     this.#abort.abort(new Error('listener closed'));
     for (const s of this.#sockets) s.destroy();
   }

@@ -16,6 +16,7 @@ import { DomainState, type Backend, type DomainInfo, type NamedBackend } from '.
 import { withDeadline, OPERATION_TIMEOUT_MS, type Service } from '../../dispatch.js';
 import { DomainNotFoundError, PalisadeError } from '../../errors.js';
 import type { Listener, ListenerContext } from '../types.js';
+import { settleWithin } from '../_drain.js';
 import { DomainXmlError, findSocketDevices } from './domain-xml.js';
 import { GuestChannel, connectGuest, type GuestIdentity } from './guest-channel.js';
 import type { SerialOptions } from './options.js';
@@ -228,10 +229,7 @@ export class SerialListener implements Listener {
     const channels = [...this.#channels.values()];
     for (const ch of channels) ch.stopIntake();
     // Requests in progress may finish (a fence under way must complete), bounded.
-    const pending = Promise.allSettled([this.#round, ...this.#connecting.values(), ...channels.map((c) => c.inflight)]);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([pending, new Promise<void>((r) => { timer = setTimeout(r, SERIAL_DRAIN_MS); })]);
-    clearTimeout(timer);
+    await settleWithin([this.#round, ...this.#connecting.values(), ...channels.map((c) => c.inflight)], SERIAL_DRAIN_MS);
     this.#abort.abort(new PalisadeError('PAL_ERR_LISTENER', `${this.description}: closed`));
     for (const ch of this.#channels.values()) ch.destroy();
     this.#channels.clear();

@@ -14,6 +14,7 @@ import { readListenerAuth, type ListenerAuth } from '../credentials.js';
 import { refusalText, requestAuthenticator, type Verdict } from '../_request-auth.js';
 import { SESSION_TIMEOUTS, sessionRunner, type SessionInput } from '../_stream-session.js';
 import type { Listener, ListenerContext, ListenerSpec } from '../types.js';
+import { settleWithin } from '../_drain.js';
 
 /** Per-phase limits. fence_virtd waits 1 s for the request and 10 s per auth step. */
 export const TCP_TIMEOUTS = { request: 5_000, ...SESSION_TIMEOUTS, drain: 10_000 } as const;
@@ -119,10 +120,7 @@ class TcpListener implements Listener {
     const server = this.#server;
     if (!server) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    // Let in-flight operations finish (a fence in progress must complete), bounded.
-    const drained = Promise.allSettled([...this.#inflight]);
-    const timer = new Promise<void>((r) => setTimeout(r, TCP_TIMEOUTS.drain).unref());
-    await Promise.race([drained, timer]);
+    await settleWithin(this.#inflight, TCP_TIMEOUTS.drain);
     this.#abort.abort(new Error('listener closed'));
     for (const s of this.#sockets) s.destroy();
   }

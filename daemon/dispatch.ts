@@ -159,7 +159,7 @@ export function createDispatcher(opts: { backends: readonly Backend[]; acl: Acce
         let backend = backends[0]!;
         if (backends.length > 1 || peer.scope || op === FenceCommand.STATUS) {
           const hit = await locate(domain, s);
-          // fence_virtd reports an unknown domain as off; multicast listeners use unknownDomain to stay silent.
+          // fence_virtd reports an unknown domain as off (multicast listeners never get here: owns() said no).
           if (!hit) {
             return op === FenceCommand.STATUS
               ? { kind: 'result', result: Result.OFF, detail: 'domain not found', unknownDomain: true }

@@ -140,16 +140,6 @@ export function checkIpLiteral(s: string): string | undefined {
   return ipVersion(s) !== 0 ? undefined : `'${s}' is not an IPv4 or IPv6 address`;
 }
 
-/** True for 224.0.0.0/4 and ff00::/8; false for unicast literals (and anything else). */
-export function isMulticastLiteral(s: string): boolean {
-  const v = ipVersion(s);
-  if (v === 4) {
-    const first = Number(s.split('.')[0]);
-    return first >= 224 && first <= 239;
-  }
-  return v === 6 && /^ff/i.test(s);
-}
-
 /**
  * multicast_address: a group, or one host's unicast address (then a single
  * datagram goes straight there). A zone is refused: the request carries no

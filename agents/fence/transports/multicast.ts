@@ -25,7 +25,7 @@
 import type { Server, Socket } from 'node:net';
 import { AF_INET, AF_INET6, FenceCommand } from '../../../protocol/constants.js';
 import { ipBytes, ipVersion } from '../ip-literal.js';
-import { isMulticastLiteral } from '../values.js';
+import { isMulticastAddress } from '../../../protocol/multicast-address.js';
 import { CallbackTimeoutError, ConnectError, FenceAbortedError, FenceError, formatMs, formatPeer } from '../errors.js';
 import { listenForCallbacks } from './_callback-listener.js';
 import { unionOfHosts } from './_host-union.js';
@@ -226,7 +226,7 @@ async function fence(target: MulticastTarget, call: FenceCall, opts: CallOptions
   const deadline = start + opts.timeoutMs;
   const retransMs = target.retransMs ?? DEFAULT_RETRANS_MS;
   const family = ipVersion(target.address) === 6 ? 6 : 4;
-  const multicast = isMulticastLiteral(target.address);
+  const multicast = isMulticastAddress(target.address);
   const where = `${formatPeer(target.address, target.port)} (UDP)`;
   const callbacks = new Callbacks(call, opts, call.command === FenceCommand.HOSTLIST);
 

@@ -6,6 +6,7 @@ import { connect, SocketAddress, type Socket } from 'node:net';
 import { AF_INET, AF_INET6 } from '../../../protocol/constants.js';
 import type { FenceRequest } from '../../../protocol/fence-req.js';
 import { PalisadeError, PeerTimeoutError } from '../../errors.js';
+import { hostPort } from '../../_text.js';
 
 export interface CallbackTarget {
   /** Numeric IP as inet_ntop prints it: the ACL source. */
@@ -43,7 +44,7 @@ export function callbackTarget(req: FenceRequest, scopeInterface: string | undef
   const linkLocal = req.family === AF_INET6 && a[0] === 0xfe && (a[1]! & 0xc0) === 0x80;
   const host = linkLocal && scopeInterface ? `${ip}%${scopeInterface}` : ip;
   const family = req.family === AF_INET ? 4 : 6;
-  return { ok: true, target: { ip, host, port: req.port, family, label: family === 4 ? `${ip}:${req.port}` : `[${host}]:${req.port}` } };
+  return { ok: true, target: { ip, host, port: req.port, family, label: hostPort(host, req.port) } };
 }
 
 /** Connects to `t` within `ms`; rejects with PeerTimeoutError (phase connect) or a PalisadeError naming the errno. */

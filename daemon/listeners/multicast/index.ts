@@ -13,7 +13,7 @@ import { REQUEST_SIZE, commandName } from '../../../protocol/constants.js';
 import { decodeRequest, type FenceRequest } from '../../../protocol/fence-req.js';
 import { ProtocolError } from '../../../protocol/errors.js';
 import { PalisadeError } from '../../errors.js';
-import { asciiLower, printable } from '../../_text.js';
+import { asciiLower, hostPort, printable } from '../../_text.js';
 import type { Peer, Service } from '../../dispatch.js';
 import { createHistory } from '../../history.js';
 import { ExactReader } from '../../net/exact-reader.js';
@@ -68,7 +68,7 @@ class MulticastListener implements Listener {
     this.#authenticate = requestAuthenticator(opts.auth);
     this.#session = sessionRunner(opts.auth);
     this.#warn = warnLimiter(ctx.log);
-    this.description = `${ctx.name} ${opts.family === 'ipv6' ? `[${opts.address}]` : opts.address}:${opts.port}` +
+    this.description = `${ctx.name} ${hostPort(opts.address, opts.port)}` +
       (opts.iface ? ` on ${opts.iface.name}` : '') +
       (opts.auth.mode === 'hmac-sha256' ? ' (hmac-sha256)' : '') +
       (opts.auth.credentials.length > 1 ? ` (${opts.auth.credentials.length} keys)` : '');
@@ -115,7 +115,7 @@ class MulticastListener implements Listener {
 
   #accept(msg: Buffer, rinfo: RemoteInfo, service: Service): void {
     const name = this.#ctx.name;
-    const src = rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
+    const src = hostPort(rinfo.address, rinfo.port);
     if (msg.length !== REQUEST_SIZE) {
       this.#warn(`size ${rinfo.address}`, `${name} ${src}: ${msg.length}-byte datagram; a request is ${REQUEST_SIZE} bytes; dropping packet`);
       return;

@@ -11,6 +11,7 @@ import { choice, configError, port as portOf, repeatedKeys, strOr, unknownKeys }
 import type { ConfigSection } from '../../config/tree.js';
 import { printable } from '../../_text.js';
 import { readListenerAuth, type ListenerAuth } from '../credentials.js';
+import { isMulticastAddress } from '../../../protocol/multicast-address.js';
 import type { ListenerContext } from '../types.js';
 
 export type Family = 'ipv4' | 'ipv6';
@@ -51,13 +52,9 @@ export async function parseMulticastSection(section: ConfigSection, ctx: Listene
   return { auth, family, address, port, iface };
 }
 
-/** 224.0.0.0/4, or ff00::/8 (first group written with all four digits, so `ff5::` is not one). */
+/** A multicast group of `family`. */
 export function isMulticast(address: string, family: Family): boolean {
-  if (family === 'ipv4') {
-    const first = Number(address.split('.')[0]);
-    return isIPv4(address) && first >= 224 && first <= 239;
-  }
-  return isIPv6(address) && /^ff[0-9a-f]{2}:/i.test(address);
+  return isMulticastAddress(address) && (family === 'ipv4' ? isIPv4(address) : isIPv6(address));
 }
 
 function findInterface(section: ConfigSection, name: string, family: Family): MulticastInterface {

@@ -14,6 +14,7 @@ import { readListenerAuth, type ListenerAuth } from '../credentials.js';
 import { refusalText, requestAuthenticator, type Verdict } from '../_request-auth.js';
 import { SESSION_TIMEOUTS, sessionRunner, type SessionInput } from '../_stream-session.js';
 import type { Listener, ListenerContext, ListenerSpec } from '../types.js';
+import { hostPort } from '../../_text.js';
 import { settleWithin } from '../_drain.js';
 
 /** Per-phase limits. fence_virtd waits 1 s for the request and 10 s per auth step. */
@@ -59,7 +60,7 @@ class TcpListener implements Listener {
     this.#ctx = ctx;
     this.#authenticate = requestAuthenticator(opts.auth);
     this.#session = sessionRunner(opts.auth);
-    this.description = `${ctx.name} ${opts.family === 'ipv6' ? `[${opts.address}]` : opts.address}:${opts.port}` +
+    this.description = `${ctx.name} ${hostPort(opts.address, opts.port)}` +
       (opts.auth.mode === 'hmac-sha256' ? ' (hmac-sha256)' : '') +
       (opts.auth.credentials.length > 1 ? ` (${opts.auth.credentials.length} keys)` : '');
   }
@@ -95,7 +96,7 @@ class TcpListener implements Listener {
     const addr = sock.remoteAddress ?? 'unknown';
     // The ACL source is the numeric IP as the socket reports it; acl.ts
     // matches IPv4-mapped forms (::ffff:a.b.c.d) against IPv4 entries.
-    const peer: Peer = { listener: this.#ctx.name, source: addr, address: `${addr.includes(':') ? `[${addr}]` : addr}:${sock.remotePort}` };
+    const peer: Peer = { listener: this.#ctx.name, source: addr, address: hostPort(addr, sock.remotePort ?? 0) };
     const reader = new ExactReader(sock, peer.address);
     const log = this.#ctx.log;
     try {

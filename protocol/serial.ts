@@ -6,6 +6,15 @@ import { DOMAIN_FIELD, SERIAL_MAGIC, SERIAL_REQUEST_SIZE, SERIAL_RESPONSE_SIZE }
 import { readCString, view, writeCString } from './_bytes.js';
 import { ProtocolError, expectLength } from './errors.js';
 
+/** The magic as it appears on the wire, for scanning a byte stream for the start of a frame. */
+export const SERIAL_MAGIC_BYTES: Uint8Array = magicBytes();
+
+function magicBytes(): Uint8Array {
+  const b = new Uint8Array(4);
+  view(b).setUint32(0, SERIAL_MAGIC, true);
+  return b;
+}
+
 export interface SerialRequest {
   readonly request: number;
   readonly flags: number;

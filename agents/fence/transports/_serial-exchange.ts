@@ -4,8 +4,8 @@
 // zero terminator and a closing serial_resp_t carrying the result. No key,
 // no auth. One deadline bounds the whole exchange, as fence_virt's -t does.
 import type { Duplex } from 'node:stream';
-import { Result, SERIAL_RESPONSE_SIZE } from '../../../protocol/constants.js';
-import { encodeSerialRequest, encodeSerialResponse } from '../../../protocol/serial.js';
+import { Result } from '../../../protocol/constants.js';
+import { SERIAL_MAGIC_BYTES, encodeSerialRequest } from '../../../protocol/serial.js';
 import { ConnectError, PeerTimeoutError, type FencePhase } from '../errors.js';
 import { readHostRecords } from './_host-list.js';
 import { StreamReader } from './_stream-reader.js';
@@ -13,7 +13,7 @@ import type { FenceCall, FenceReply } from './types.js';
 
 /** fence_virt gives the request write 3 s (client/serial.c). */
 const WRITE_LIMIT_MS = 3000;
-const MAGIC = encodeSerialResponse({ response: 0 }).subarray(0, SERIAL_RESPONSE_SIZE - 1);
+const MAGIC = SERIAL_MAGIC_BYTES;
 
 export interface SerialExchangeOptions {
   readonly timeoutMs: number;

@@ -3,12 +3,11 @@
 // frame must start with the magic "abba" and decode, and anything else is
 // skipped up to the next magic. Time is the caller's business: it calls
 // discard() when a partial frame has waited too long.
-import { SERIAL_MAGIC, SERIAL_REQUEST_SIZE } from '../../../protocol/constants.js';
+import { SERIAL_REQUEST_SIZE } from '../../../protocol/constants.js';
 import { ProtocolError } from '../../../protocol/errors.js';
-import { decodeSerialRequest, type SerialRequest } from '../../../protocol/serial.js';
+import { SERIAL_MAGIC_BYTES, decodeSerialRequest, type SerialRequest } from '../../../protocol/serial.js';
 
-const MAGIC = Buffer.alloc(4);
-MAGIC.writeUInt32LE(SERIAL_MAGIC);
+const MAGIC = Buffer.from(SERIAL_MAGIC_BYTES);
 
 export interface FramerOutput {
   readonly requests: SerialRequest[];

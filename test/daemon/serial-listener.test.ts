@@ -16,7 +16,7 @@ import { encodeSerialRequest } from '../../protocol/serial.js';
 import { decodeHostRecord, isTerminator, type HostRecord } from '../../protocol/host-list.js';
 import { ExactReader } from '../../daemon/net/exact-reader.js';
 import {
-  FENCE_VIRT_MODULES, ROOT, Workspace, fenceVirt, freePort, startPalisaded, stopChild, type RunningDaemon, type RunResult,
+  FENCE_VIRT_MODULES, ROOT, Workspace, fencePalisade, fenceVirt, freePort, startPalisaded, stopChild, type RunningDaemon, type RunResult,
 } from '../helpers/fence-daemons.js';
 import type { ChildProcess } from 'node:child_process';
 import { parseConfig } from '../../daemon/config/parse.js';
@@ -91,8 +91,12 @@ interface Guest {
   start(): Promise<void>;
   /** Resolves once a daemon is connected to the socket. */
   connected(): Promise<void>;
-  run(op: string, domain?: string): Promise<RunResult>;
+  /** fence_virt by default; fence_palisade takes the same flags. */
+  run(op: string, domain?: string, client?: Client): Promise<RunResult>;
 }
+
+type Client = 'fence_virt' | 'fence_palisade';
+const runClient = (client: Client, args: string[]): Promise<RunResult> => (client === 'fence_virt' ? fenceVirt(args) : fencePalisade(args));
 
 /**
  * Serial mode: socat listens on the socket as QEMU's chardev does and
@@ -130,8 +134,8 @@ class SerialGuest implements Guest {
     await waitUntil(() => !existsSync(this.pty) && !existsSync(this.socket), `socat removing ${this.socket}`);
   }
 
-  run(op: string, domain?: string): Promise<RunResult> {
-    return fenceVirt(['-D', this.pty, '-t', '10', '-o', op, ...(domain ? ['-n', domain] : [])]);
+  run(op: string, domain?: string, client: Client = 'fence_virt'): Promise<RunResult> {
+    return runClient(client, ['-D', this.pty, '-t', '10', '-o', op, ...(domain ? ['-n', domain] : [])]);
   }
 }
 
@@ -176,8 +180,8 @@ class ChannelGuest implements Guest {
     return waitUntil(() => this.#daemon !== undefined, `a daemon connecting to ${this.socket}`);
   }
 
-  run(op: string, domain?: string): Promise<RunResult> {
-    return fenceVirt(['-A', '127.0.0.1', '-p', String(this.#port), '-t', '10', '-o', op, ...(domain ? ['-n', domain] : [])]);
+  run(op: string, domain?: string, client: Client = 'fence_virt'): Promise<RunResult> {
+    return runClient(client, ['-A', '127.0.0.1', '-p', String(this.#port), '-t', '10', '-o', op, ...(domain ? ['-n', domain] : [])]);
   }
 
   async close(): Promise<void> {
@@ -244,6 +248,47 @@ describe.each(['serial', 'vmchannel'] as const)('fence_virt (C) over %s: palisad
       const theirs = await devices.fenceVirtd!.run(op, dom);
       expect({ op, dom, code: ours.exitCode }).toEqual({ op, dom, code: theirs.exitCode });
       expect(ours.stdout, `${op} ${dom}`).toBe(theirs.stdout);
+    }
+  });
+});
+
+// fence_virt 4.12.1 prints "Operation failed" on stdout; we print messages
+// on stderr. The data lines (list records, Status:) must be identical.
+const dataLines = (r: RunResult) => r.stdout.split('\n').filter((l) => l.startsWith('Status: ') || / (on|off)$/.test(l)).join('\n');
+
+describe.each(['serial', 'vmchannel'] as const)('fence_palisade over %s against the real fence_virtd', (mode) => {
+  let ws: Workspace;
+  const devices: Guest[] = [];
+  const channels: ChannelGuest[] = [];
+
+  beforeAll(async () => {
+    ws = await Workspace.create();
+    const key = await ws.key();
+    const file = mode === 'serial' ? 'guest1.sock' : 'guest1.chan';
+    // Two identical fence_virtd: one driven by the C client, one by ours.
+    for (const who of ['c', 'ours']) {
+      const dir = ws.path(who);
+      const uri = await guestsUri(dir);
+      const device = mode === 'serial' ? new SerialGuest(ws, join(dir, file)) : new ChannelGuest(join(dir, file));
+      if (device instanceof ChannelGuest) channels.push(device);
+      await device.start();
+      devices.push(device);
+      await startFenceVirtd(ws, serialConf({ uri, dir, key, mode }), [device]);
+    }
+  });
+  afterAll(async () => {
+    await ws?.stop();
+    await Promise.all(channels.map((c) => c.close()));
+  });
+
+  it('gives fence_virt\'s exit code and data for every operation', async () => {
+    const [c, ours] = devices;
+    for (const [op, dom] of SEQUENCE) {
+      const theirs = await c!.run(op, dom, 'fence_virt');
+      const mine = await ours!.run(op, dom, 'fence_palisade');
+      expect({ op, dom, code: mine.exitCode }, mine.stderr).toEqual({ op, dom, code: theirs.exitCode });
+      expect(dataLines(mine), `${op} ${dom}`).toBe(dataLines(theirs));
+      expect(mine.stdout.trim(), 'stdout holds data only').toBe(dataLines(mine));
     }
   });
 });

@@ -14,6 +14,7 @@ import type { ConfigSection } from '../config/tree.js';
 import { choice, configError, strOr } from '../config/access.js';
 import type { DomainScope } from '../acl.js';
 import { readKeyFile } from '../key-file.js';
+import { ConfigError } from '../errors.js';
 import { asciiLower } from '../_text.js';
 import type { ListenerContext } from './types.js';
 
@@ -69,8 +70,18 @@ export async function readListenerAuth(section: ConfigSection, ctx: ListenerCont
   }
   if (!keyless) {
     for (const c of keyed) {
-      credentials.push({ label: `cluster ${c.name} (key ${c.keyFile})`, keyFile: c.keyFile!, key: await load(c.keyFile!, ctx), scope: c.scope });
+      const key = await load(c.keyFile!, ctx);
+      // The key is what tells clusters apart: two scopes sharing one would be decided by file order.
+      const twin = credentials.find((o) => o.scope !== c.scope && o.key.length > 0 && Buffer.from(o.key).equals(key));
+      if (twin) {
+        throw new ConfigError(c.file, c.line, `groups/group[${c.name}]/key_file`,
+          `${c.keyFile} holds the same key as ${twin.label}; a request signed with it could belong to either, so give each cluster its own key (palisade keygen FILE)`);
+      }
+      credentials.push({ label: `cluster ${c.name} (key ${c.keyFile})`, keyFile: c.keyFile!, key, scope: c.scope });
     }
+  } else if (keyed.length > 0) {
+    ctx.log('warn', configError(section, 'hash', `hash and auth are none, so the cluster keys of ${keyed.map((c) => c.name).join(', ')} cannot tell requests apart here; ` +
+      `every request on this listener gets ${scope ? `group ${scope.name}` : 'every domain'}`).message);
   }
   if (credentials.length === 0) {
     // keyless with only cluster keys configured: no key is needed at all.

@@ -159,6 +159,33 @@ describe('configuration errors of the extension grammar', () => {
     return palisadeCli(['config', 'check', '--offline', file]);
   };
 
+  it('refuses two clusters that share one key, naming both', async () => {
+    const bytes = new Uint8Array(64).fill(7);
+    const a = await ws.key('twin-a.key', bytes);
+    const b = await ws.key('twin-b.key', bytes);
+    const r = await check(`fence_virtd { listener = "tcp"; backend = "libvirt"; }
+listeners { tcp { address = "127.0.0.1"; port = "1229"; } }
+backends { libvirt { uri = "test:///default"; } }
+groups {
+  group { name = "a"; key_file = "${a}"; uuid = "x"; }
+  group { name = "b"; key_file = "${b}"; uuid = "y"; }
+}
+`);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/:6: groups\/group\[b\]\/key_file: \S+twin-b\.key holds the same key as cluster a \(key \S+twin-a\.key\); .* give each cluster its own key/);
+  });
+
+  it('warns that cluster keys cannot separate clusters on a listener without hash and auth', async () => {
+    const a = await ws.key('nohash-a.key');
+    const r = await check(`fence_virtd { listener = "tcp"; backend = "libvirt"; }
+listeners { tcp { address = "127.0.0.1"; port = "1229"; hash = "none"; auth = "none"; } }
+backends { libvirt { uri = "test:///default"; } }
+groups { group { name = "a"; key_file = "${a}"; uuid = "x"; } }
+`);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/warning: .*listeners\/tcp\/hash: hash and auth are none, so the cluster keys of a cannot tell requests apart here/);
+  });
+
   it.each([
     ['fence_virtd { listener = "tcp tcp"; backend = "libvirt"; }\nbackends { libvirt { uri = "test:///default"; } }\n',
       /:1: fence_virtd\/@listener: 'tcp' is named twice/],

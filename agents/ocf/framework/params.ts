@@ -146,6 +146,33 @@ export interface ParsedParams<P extends ParamTable> {
   missing: readonly string[];
   /** Deprecated parameters that were set. */
   deprecatedSet: readonly string[];
+  /**
+   * Lenient mode only: invalid values of parameters without a default. A
+   * string keeps its raw value, any other kind is left unset, so the caller
+   * can still observe with what is known, but must not act on them.
+   */
+  unchecked: readonly InvalidParam[];
+}
+
+export interface InvalidParam {
+  readonly name: string;
+  readonly raw: string;
+  readonly problem: string;
+}
+
+/** What lenient parsing put in place of an invalid value. */
+export type Fallback = 'default' | 'raw' | 'unset';
+
+/**
+ * `lenient` (used by stop): an invalid value falls back to the parameter's
+ * default instead of failing; without a default, to its raw string (string
+ * parameters) or to unset, listed in `unchecked`. Each is reported through
+ * `onInvalid`. A stop that refused to run over, say, `fast_stop=perhaps`
+ * would answer "stopped" while the resource is still up, and Pacemaker
+ * could start it on a second node.
+ */
+export interface ParseOptions {
+  readonly lenient?: { onInvalid(name: string, raw: string, problem: string, fallback: Fallback): void };
 }
 
 /**
@@ -154,16 +181,6 @@ export interface ParsedParams<P extends ParamTable> {
  * parameter and the value; missing required ones are returned, not thrown,
  * so the caller applies its order and policy.
  */
-/**
- * `lenient` (used by stop): an invalid value falls back to the parameter's
- * default, reported through `onInvalid`, instead of failing. A stop that
- * refused to run over, say, `fast_stop=perhaps` would answer "stopped" while
- * the resource is still up, and Pacemaker could start it on a second node.
- */
-export interface ParseOptions {
-  readonly lenient?: { onInvalid(name: string, raw: string, problem: string): void };
-}
-
 export function parseParams<P extends ParamTable>(
   table: P,
   env: Readonly<Record<string, string | undefined>>,
@@ -172,6 +189,7 @@ export function parseParams<P extends ParamTable>(
   const values: Record<string, unknown> = {};
   const missing: string[] = [];
   const deprecatedSet: string[] = [];
+  const unchecked: InvalidParam[] = [];
   for (const [name, p] of Object.entries(table)) {
     const raw = env[`OCF_RESKEY_${name}`];
     if (raw === undefined || raw === '') {
@@ -182,14 +200,17 @@ export function parseParams<P extends ParamTable>(
     if (p.deprecated) deprecatedSet.push(name);
     const r = p.parse(raw);
     if (!r.ok) {
-      if (options.lenient && p.default !== undefined) {
-        options.lenient.onInvalid(name, raw, r.problem);
-        values[name] = p.default;
-        continue;
+      const lenient = options.lenient;
+      if (lenient === undefined) {
+        throw new OcfError(OCF.ERR_CONFIGURED, `Invalid value for parameter ${name}: '${raw}': ${r.problem}`);
       }
-      throw new OcfError(OCF.ERR_CONFIGURED, `Invalid value for parameter ${name}: '${raw}': ${r.problem}`);
+      const fallback: Fallback = p.default !== undefined ? 'default' : p.kind === 'string' ? 'raw' : 'unset';
+      lenient.onInvalid(name, raw, r.problem, fallback);
+      values[name] = fallback === 'default' ? p.default : fallback === 'raw' ? raw : undefined;
+      if (fallback !== 'default') unchecked.push(Object.freeze({ name, raw, problem: r.problem }));
+      continue;
     }
     values[name] = r.value;
   }
-  return { values: Object.freeze(values) as ParamValues<P>, missing, deprecatedSet };
+  return { values: Object.freeze(values) as ParamValues<P>, missing, deprecatedSet, unchecked };
 }

@@ -12,6 +12,7 @@ import {
   agentPath, exitReasonOf, heartbeatAgent, ocfEnv, ocfTester, probeEnv, recurringEnv, runOcf, spawnCollect, validateMetadata,
   type OcfRunResult,
 } from '../helpers/ocf.js';
+import { runInPidns } from '../helpers/pidns.js';
 
 const AGENT = agentPath('IPaddr2');
 const HEARTBEAT = heartbeatAgent('IPaddr2');
@@ -200,17 +201,46 @@ describe('IPaddr2 lifecycle and state', () => {
     expect((await run('stop', { ...p4(), iflabel: 'vip' })).code).toBe(0);
   });
 
-  it('a background announcer is detached: start returns while it still runs, stop ends it', async () => {
-    const start = await run('start', { ...p4(), arp_sender: 'iputils_arping', arp_count: '5' });
-    expect(start.code).toBe(0);
+  // stop signals the announcer named by a pid file: in a PID namespace, whose
+  // sentinel has the address as argv[0], as a process that reused the pid might
+  it('background announcer: stop ends the one start launched, and never a process a stale pid file names', async () => {
     const pidFile = join(rsctmp, `IPaddr2-announce-${VIP4}.pid`);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain(VIP4);
-    expect((await run('stop', p4())).code).toBe(0);
-    expect(existsSync(pidFile)).toBe(false);
-    await new Promise((r) => setTimeout(r, 100));
-    const st = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] : 'gone';
-    expect(['gone', 'Z']).toContain(st);
+    const env = ocfEnv(p4(), { instance: 'vip', extra: { HA_RSCTMP: rsctmp, OCF_RESKEY_arp_sender: 'iputils_arping' } });
+    const script = `
+      A="ip netns exec ${net.a.ns} ${AGENT}"
+      state() { s=; read s 2>/dev/null < /proc/$1/stat || { echo gone; return; }; s=\${s#*) }; echo \${s%% *}; }
+      # 1. stale: the address is up without an announcer, and the pid file names the sentinel
+      OCF_RESKEY_arp_bg=false OCF_RESKEY_arp_count=1 $A start || exit 11
+      echo "$SENTINEL_PID" > ${pidFile}
+      $A stop || exit 12
+      [ -e ${pidFile} ] && exit 13
+      [ "$(state $SENTINEL_PID)" = S ] || exit 14
+      # the same with a start time that is not the sentinel's
+      OCF_RESKEY_arp_bg=false OCF_RESKEY_arp_count=1 $A start || exit 15
+      echo "$SENTINEL_PID 1" > ${pidFile}
+      $A stop || exit 16
+      [ "$(state $SENTINEL_PID)" = S ] || exit 17
+      # 2. the announcer start launched (5 ARPs, 1 s apart) is ended by stop
+      OCF_RESKEY_arp_bg=true OCF_RESKEY_arp_count=5 $A start || exit 21
+      read pid rest < ${pidFile} || exit 22
+      tr '\\0' ' ' < /proc/$pid/cmdline | grep -q "arping .*${VIP4}" || exit 23
+      echo "announcer $pid"
+      $A stop || exit 24
+      [ -e ${pidFile} ] && exit 25
+      i=0
+      while :; do
+        st=$(state $pid)
+        [ "$st" = gone ] || [ "$st" = Z ] && break
+        i=$((i+1)); [ $i -gt 200 ] && exit 26
+        sleep 0.05
+      done
+      echo "announcer $st"
+    `;
+    const r = await runInPidns(script, { env, sentinelArgv0: VIP4 });
+    expect(r.stderr).not.toContain('ocf-exit-reason');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.sentinelAlive).toBe(true);
+    expect(r.stdout).toMatch(/^announcer \d+\nannouncer (gone|Z)\n$/);
   });
 
   it.each(['iputils_arping', 'send_arp'])('gratuitous ARP with %s reaches the peer', async (sender) => {

@@ -81,8 +81,9 @@ export function runInPidns(script: string, opts: PidnsOptions = {}): Promise<Pid
     PIDNS_SENTINEL_ARGV0: opts.sentinelArgv0 ?? '',
   };
   return new Promise((resolve, reject) => {
-    // bash for `exec -a` (the sentinel's argv[0])
-    const child = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'bash', '-c', WRAPPER], {
+    // bash only for `exec -a` (the sentinel's argv[0]); sh otherwise, as before
+    const shell = opts.sentinelArgv0 ? 'bash' : 'sh';
+    const child = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', shell, '-c', WRAPPER], {
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });

@@ -1,6 +1,7 @@
 // One parameter table per agent drives meta-data, OCF_RESKEY_* parsing and
 // value checks (style.md §3, fence-agents' all_opt): each fact lives once.
 
+import { BOOLEAN_HINT, parseBoolean } from '../../../core/booleans.js';
 import { OCF, OcfError } from './exit.js';
 
 export interface ParamOpts<T> {
@@ -79,9 +80,6 @@ function spec<T>(
   });
 }
 
-const TRUE = new Set(['yes', 'true', '1', 'on', 'ja', 'y']);
-const FALSE = new Set(['no', 'false', '0', 'off', 'nein', 'n']);
-
 function stringParam(o: StringOpts & WithValue<string>): ParamSpec<string, string>;
 function stringParam(o: StringOpts): ParamSpec<string, string | undefined>;
 function stringParam(o: StringOpts): ParamSpec<string, string | undefined> {
@@ -110,10 +108,8 @@ function booleanParam(o: ParamOpts<boolean> & WithValue<boolean>): ParamSpec<boo
 function booleanParam(o: ParamOpts<boolean>): ParamSpec<boolean, boolean | undefined>;
 function booleanParam(o: ParamOpts<boolean>): ParamSpec<boolean, boolean | undefined> {
   return spec<boolean>('boolean', o, (raw) => {
-    const t = raw.trim().toLowerCase();
-    if (TRUE.has(t)) return { ok: true, value: true };
-    if (FALSE.has(t)) return { ok: true, value: false };
-    return { ok: false, problem: 'not a boolean (use true/false, yes/no, on/off or 1/0)' };
+    const b = parseBoolean(raw);
+    return b === undefined ? { ok: false, problem: `not a boolean (${BOOLEAN_HINT})` } : { ok: true, value: b };
   });
 }
 

@@ -192,7 +192,8 @@ describe('IPaddr2 lifecycle and state', () => {
     expect((await run('monitor', { ...p4(), iflabel: 'vip' }, { recurring: true })).code).toBe(0);
     // without nic, the label is checked on whichever interface carries the address
     expect((await run('monitor', { ip: VIP4, iflabel: 'vip' }, { recurring: true })).code).toBe(0);
-    expect((await run('monitor', { ip: VIP4, iflabel: 'nope' }, { recurring: true })).code).toBe(OCF.ERR_GENERIC);
+    const nope = await run('monitor', { ip: VIP4, iflabel: 'nope' }, { recurring: true });
+    expect([nope.code, nope.exitReason]).toEqual([OCF.ERR_GENERIC, `${VIP4} is on ${net.a.ifname} but without the label ${net.a.ifname}:nope`]);
     const other = await run('monitor', { ...p4(), iflabel: 'other' }, { recurring: true });
     expect(other.code).toBe(OCF.ERR_GENERIC);
     expect(other.exitReason).toBe(`${VIP4} is on ${net.a.ifname} but without the label ${net.a.ifname}:other`);
@@ -324,14 +325,17 @@ describe('IPaddr2 invalid configuration', () => {
       expect(r.code, `${action} ${JSON.stringify(o)}: ${r.stderr}`).toBe(code);
       if (code !== 0 && code !== 7) expect(r.exitReason).toBe("Invalid IP address '300.1.1.1'");
     }
-    expect((await run('start', { ip: '2001:db8::zz' })).code).toBe(OCF.ERR_CONFIGURED);
+    const v6 = await run('start', { ip: '2001:db8::zz' });
+    expect([v6.code, v6.exitReason]).toEqual([OCF.ERR_CONFIGURED, "Invalid IP address '2001:db8::zz'"]);
   });
 
   it('netmask out of range: 6 naming the value', async () => {
     const r = await run('start', { ip: VIP4, cidr_netmask: '33', nic: net.a.ifname });
     expect([r.code, r.exitReason]).toEqual([OCF.ERR_CONFIGURED, `Invalid cidr_netmask '33' for ${VIP4}: must be between 1 and 32`]);
-    expect((await run('validate-all', { ip: VIP6, cidr_netmask: '129' })).code).toBe(OCF.ERR_CONFIGURED);
-    expect((await run('start', { ip: VIP4, cidr_netmask: '255.255.0.255' })).code).toBe(OCF.ERR_CONFIGURED);
+    const v6 = await run('validate-all', { ip: VIP6, cidr_netmask: '129' });
+    expect([v6.code, v6.exitReason]).toEqual([OCF.ERR_CONFIGURED, `Invalid cidr_netmask '129' for ${VIP6}: must be between 1 and 128`]);
+    const holes = await run('start', { ip: VIP4, cidr_netmask: '255.255.0.255' });
+    expect([holes.code, holes.exitReason]).toEqual([OCF.ERR_CONFIGURED, `Invalid cidr_netmask '255.255.0.255' for ${VIP4}: not a contiguous netmask`]);
   });
 
   it('dotted netmask is converted (with a warning)', async () => {
@@ -346,10 +350,12 @@ describe('IPaddr2 invalid configuration', () => {
     const p = { ip: VIP4, cidr_netmask: '24', nic: 'nonexist0' };
     const start = await run('start', p);
     expect([start.code, start.exitReason]).toEqual([OCF.ERR_INSTALLED, 'Interface nonexist0 does not exist']);
-    expect((await run('validate-all', p)).code).toBe(OCF.ERR_CONFIGURED);
+    const v = await run('validate-all', p);
+    expect([v.code, v.exitReason]).toEqual([OCF.ERR_CONFIGURED, 'Interface nonexist0 does not exist']);
     expect((await run('monitor', p, { probe: true })).code).toBe(OCF.NOT_RUNNING);
     expect((await run('stop', p)).code).toBe(OCF.SUCCESS);
-    expect((await run('monitor', p, { recurring: true })).code).toBe(OCF.ERR_GENERIC);
+    const mon = await run('monitor', p, { recurring: true });
+    expect([mon.code, mon.exitReason]).toEqual([OCF.ERR_GENERIC, 'Interface nonexist0 does not exist']);
     expect((await run('start', p, { agent: HEARTBEAT })).code).toBe(OCF.ERR_CONFIGURED);
   });
 
@@ -358,7 +364,8 @@ describe('IPaddr2 invalid configuration', () => {
     const start = await run('start', p);
     expect(start.code).toBe(OCF.ERR_INSTALLED);
     expect(start.exitReason).toBe('Unable to find nic or netmask for 203.0.113.5: no directly connected route covers it; set nic and cidr_netmask');
-    expect((await run('validate-all', p)).code).toBe(OCF.ERR_GENERIC);
+    const v = await run('validate-all', p);
+    expect([v.code, v.exitReason]).toEqual([OCF.ERR_GENERIC, start.exitReason]);
     expect((await run('monitor', p, { probe: true })).code).toBe(OCF.NOT_RUNNING);
   });
 
@@ -367,9 +374,14 @@ describe('IPaddr2 invalid configuration', () => {
     expect((await run('stop', {})).code).toBe(0);
     const bad = await run('start', { ip: VIP4, arp_count: '0' });
     expect([bad.code, bad.exitReason]).toEqual([OCF.ERR_CONFIGURED, "Invalid value for parameter arp_count: '0': must be at least 1"]);
-    expect((await run('start', { ip: VIP4, nodad: 'perhaps' })).code).toBe(OCF.ERR_CONFIGURED);
-    expect((await run('start', { ip: VIP4, arp_sender: 'libnet_arping' })).code).toBe(OCF.ERR_CONFIGURED);
-    expect((await run('start', { ip: VIP6, preferred_lft: 'soon' })).code).toBe(OCF.ERR_CONFIGURED);
+    for (const [p, reason] of [
+      [{ ip: VIP4, nodad: 'perhaps' }, "Invalid value for parameter nodad: 'perhaps': not a boolean (use yes/no, true/false, on/off or 1/0)"],
+      [{ ip: VIP4, arp_sender: 'libnet_arping' }, "Invalid value for parameter arp_sender: 'libnet_arping': must be one of iputils_arping, send_arp"],
+      [{ ip: VIP6, preferred_lft: 'soon' }, "Invalid value for parameter preferred_lft: 'soon': expected \"forever\" or a number of seconds"],
+    ] as const) {
+      const r = await run('start', p);
+      expect([r.code, r.exitReason]).toEqual([OCF.ERR_CONFIGURED, reason]);
+    }
   });
 
   it('upstream modes this agent does not implement are refused, not ignored (6)', async () => {
@@ -377,7 +389,8 @@ describe('IPaddr2 invalid configuration', () => {
     expect([r.code, r.exitReason]).toEqual([
       OCF.ERR_CONFIGURED, "Parameter lvs_support='true' is not supported by this IPaddr2 (no LVS or CLUSTERIP modes); remove it",
     ]);
-    expect((await run('start', { ip: VIP4 }, { extra: { OCF_RESKEY_CRM_meta_clone_max: '2' } })).code).toBe(OCF.ERR_CONFIGURED);
+    const clone = await run('start', { ip: VIP4 }, { extra: { OCF_RESKEY_CRM_meta_clone_max: '2' } });
+    expect([clone.code, clone.exitReason]).toEqual([OCF.ERR_CONFIGURED, 'IPaddr2 cannot be cloned (clone-max=2): CLUSTERIP load sharing is not supported']);
     expect((await run('start', { ip: VIP4, lvs_support: 'false' }, { extra: { OCF_RESKEY_CRM_meta_clone_max: '1' } })).code).toBe(0);
   });
 

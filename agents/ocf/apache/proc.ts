@@ -6,6 +6,10 @@
 
 import { fs } from '../framework/_builtins.js';
 
+// The mariadb agent (being written in parallel) imports these from here;
+// new code imports them from framework/processes.ts.
+export { isLive, readProcStat, type ProcStat } from '../framework/processes.js';
+
 /** The program a process runs; undefined when it is gone or we may not look. */
 export function exePath(pid: number): string | undefined {
   try {

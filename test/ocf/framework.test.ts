@@ -521,4 +521,36 @@ describe('stop with an invalid parameter value', () => {
     const gone = await act(byPath, ['stop'], { where });
     expect([gone.code, gone.reason]).toEqual([OCF.SUCCESS, undefined]);
   });
+
+  it('other kinds without default: an optional one is left unset to look, a required one leaves nothing to look with', async () => {
+    const byPort = defineAgent({
+      name: 'FwPort',
+      version: '1',
+      shortdesc: 'port',
+      longdesc: 'State file plus numbers.',
+      params: {
+        state: params.state,
+        port: param.integer({ shortdesc: 'port', longdesc: 'a port', required: true, min: 1 }),
+        retries: param.integer({ shortdesc: 'retries', longdesc: 'optional, no default', min: 0 }),
+      },
+      actions: [{ name: 'start', timeout: 5 }, { name: 'stop', timeout: 5 }, { name: 'monitor', timeout: 5 }],
+      observe: async (p) => stateOf(p.state),
+      start: async (p) => writeFileSync(p.state, 'running'),
+      stop: async (p) => rmSync(p.state, { force: true }),
+    });
+    const state = stateFile();
+    expect((await act(byPort, ['start'], { state, port: '80' })).code).toBe(OCF.SUCCESS);
+    const optional = await act(byPort, ['stop'], { state, port: '80', retries: 'many' });
+    expect([optional.code, optional.reason]).toEqual([
+      OCF.ERR_CONFIGURED,
+      "cannot stop FwPort fw1: it is running, and parameter retries='many' is invalid (not an integer) with no default to fall back on; fix the value, then stop again",
+    ]);
+    const required = await act(byPort, ['stop'], { state, port: 'http' });
+    expect([required.code, required.reason]).toEqual([
+      OCF.ERR_CONFIGURED,
+      "cannot stop FwPort fw1: its state cannot be observed, and parameter port='http' is invalid (not an integer) with no default to fall back on; fix the value, then stop again",
+    ]);
+    expect(stateOf(state)).toBe('running');
+    expect((await act(byPort, ['stop'], { state, port: '80' })).code).toBe(OCF.SUCCESS);
+  });
 });

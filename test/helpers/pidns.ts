@@ -69,6 +69,11 @@ process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
+/** `s` single-quoted for sh, to build scripts from argv. */
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
 /** Below vitest's 60 s testTimeout, so our own timeout reports first. */
 export const DEFAULT_PIDNS_TIMEOUT_MS = 50_000;
 

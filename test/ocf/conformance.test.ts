@@ -16,14 +16,9 @@ import { OCF } from '../../agents/ocf/framework/exit.js';
 import { ocfAgents } from '../../agents/ocf/registry.js';
 import { fixtureMissingMessage, type ConformanceFixture, type ConformanceSetup } from '../helpers/conformance.js';
 import { agentPath, exitReasonOf, ocfEnv, probeEnv, recurringEnv, REPO_ROOT, runOcf, validateMetadata } from '../helpers/ocf.js';
-import { runInPidns, type PidnsResult } from '../helpers/pidns.js';
+import { runInPidns, shellQuote as shq, type PidnsResult } from '../helpers/pidns.js';
 
 const INSTANCE = 'conf1';
-
-/** Single-quoted for sh. */
-function shq(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
 
 /** The agent's meta-data, read once at collection time: it decides which checks apply. */
 function metadataOf(name: string): { xml: string; required: string[]; error?: string } {

@@ -1,6 +1,8 @@
 // ocf:palisade:IPaddr2 on a real veth pair between two network namespaces:
 // ocf-tester for IPv4 and IPv6, then the edge cases with exact exit codes,
 // side by side with ocf:heartbeat:IPaddr2 where the two should agree.
+// Every run of an agent (ours, heartbeat's, ocf-tester) is in its own PID
+// namespace with a sentinel: stop signals the background announcer.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +11,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OCF } from '../../agents/ocf/framework/exit.js';
 import { cmd, createVethPair, mustCmd, nsRun, type VethPair } from '../helpers/netns.js';
 import {
-  agentPath, exitReasonOf, heartbeatAgent, ocfEnv, ocfTester, probeEnv, recurringEnv, runOcf, spawnCollect, validateMetadata,
+  agentPath, exitReasonOf, heartbeatAgent, ocfEnv, probeEnv, recurringEnv, spawnCollect, validateMetadata,
   type OcfRunResult,
 } from '../helpers/ocf.js';
-import { runInPidns } from '../helpers/pidns.js';
+import { runInPidns, shellQuote } from '../helpers/pidns.js';
 
 const AGENT = agentPath('IPaddr2');
 const HEARTBEAT = heartbeatAgent('IPaddr2');
@@ -41,9 +43,32 @@ interface Opts {
   rootNs?: boolean;
 }
 
-function run(action: string, params: Record<string, string>, o: Opts = {}): Promise<OcfRunResult> {
+type Result = Omit<OcfRunResult, 'ms'>;
+
+/**
+ * Runs `argv` (inside side a unless rootNs) in its own PID namespace: stop
+ * signals the background announcer, and nothing else may ever be hit.
+ */
+async function inPidns(argv: readonly string[], env: Record<string, string>, rootNs = false): Promise<Result> {
+  const full = rootNs ? argv : ['ip', 'netns', 'exec', net.a.ns, ...argv];
+  const r = await runInPidns(`exec ${full.map(shellQuote).join(' ')}`, { env, timeoutMs: 120_000 });
+  if (!r.sentinelAlive) throw new Error(`${argv.join(' ')} killed the PID namespace's sentinel:\n${r.stderr}`);
+  return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, exitReason: exitReasonOf(r.stderr) };
+}
+
+function run(action: string, params: Record<string, string>, o: Opts = {}): Promise<Result> {
   const extra = { HA_RSCTMP: rsctmp, ...(o.probe ? probeEnv : {}), ...(o.recurring ? recurringEnv : {}), ...o.extra };
-  return runOcf(o.agent ?? AGENT, action, ocfEnv(params, { instance: 'vip', extra }), o.rootNs ? {} : { netns: net.a.ns });
+  return inPidns([o.agent ?? AGENT, action], ocfEnv(params, { instance: 'vip', extra }), o.rootNs);
+}
+
+/** ocf-tester with only -n and -o, as in the field. */
+async function tester(name: string, params: Record<string, string>): Promise<{ passed: boolean; output: string }> {
+  const env: Record<string, string> = { HA_RSCTMP: rsctmp, HA_LOGFACILITY: 'none' };
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OCF_') && k !== 'NODE_EXTRA_CA_CERTS') env[k] = v;
+  const opts = Object.entries(params).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
+  const r = await inPidns(['ocf-tester', '-n', name, ...opts, AGENT], env);
+  const output = r.stdout + r.stderr;
+  return { passed: r.code === 0 && /passed all tests/.test(output), output };
 }
 
 async function addrsOn(ns: string, ifname: string): Promise<string> {
@@ -96,17 +121,17 @@ describe('IPaddr2 under ocf-tester', () => {
   afterEach(reset);
 
   it('IPv4 with nic and netmask', async () => {
-    const t = await ocfTester(AGENT, 'vip4', { ip: VIP4, cidr_netmask: '24', nic: net.a.ifname }, { netns: net.a.ns, env: { HA_RSCTMP: rsctmp } });
+    const t = await tester('vip4', { ip: VIP4, cidr_netmask: '24', nic: net.a.ifname });
     expect(t.passed, t.output).toBe(true);
   });
 
   it('IPv4 with nic and netmask found in the routing table', async () => {
-    const t = await ocfTester(AGENT, 'vip4auto', { ip: VIP4 }, { netns: net.a.ns, env: { HA_RSCTMP: rsctmp } });
+    const t = await tester('vip4auto', { ip: VIP4 });
     expect(t.passed, t.output).toBe(true);
   });
 
   it('IPv6 (duplicate address detection on every start)', async () => {
-    const t = await ocfTester(AGENT, 'vip6', { ip: VIP6, cidr_netmask: '64', nic: net.a.ifname }, { netns: net.a.ns, env: { HA_RSCTMP: rsctmp } });
+    const t = await tester('vip6', { ip: VIP6, cidr_netmask: '64', nic: net.a.ifname });
     expect(t.passed, t.output).toBe(true);
   });
 });
@@ -397,7 +422,7 @@ describe('IPaddr2 invalid configuration', () => {
   it('unknown action 3; no action 2', async () => {
     expect((await run('frobnicate', { ip: VIP4 })).code).toBe(OCF.ERR_UNIMPLEMENTED);
     expect((await run('migrate_to', { ip: VIP4 })).code).toBe(OCF.ERR_UNIMPLEMENTED);
-    const none = await runOcf(AGENT, '', ocfEnv({ ip: VIP4 }), { netns: net.a.ns });
+    const none = await inPidns([AGENT, ''], ocfEnv({ ip: VIP4 }));
     expect(none.code).toBe(OCF.ERR_ARGS);
   });
 

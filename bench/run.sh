@@ -7,3 +7,4 @@ node bench/fence-tcp.mjs "$@"
 node bench/fence-agent.mjs
 node bench/fence-xvm-reboot.mjs
 for b in bench/ocf-*.sh; do bash "$b"; done
+node bench/ocf-deadline.mjs

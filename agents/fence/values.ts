@@ -4,6 +4,7 @@
 // the caller adds the option and where it came from.
 import { ipVersion } from './ip-literal.js';
 import { parseHashName, hashName, type HashTypeValue } from '../../protocol/constants.js';
+import { parseBoolean as parseBooleanWord } from '../../core/booleans.js';
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
@@ -20,17 +21,6 @@ export interface ValueType<T> {
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = (problem: string): Parsed<never> => ({ ok: false, problem });
-
-const TRUE_WORDS = new Set(['1', 'yes', 'true', 'on']);
-const FALSE_WORDS = new Set(['0', 'no', 'false', 'off']);
-
-/** Parses yes/no/true/false/on/off/1/0 (any case); undefined for anything else. */
-export function parseBooleanWord(raw: string): boolean | undefined {
-  const w = raw.trim().toLowerCase();
-  if (TRUE_WORDS.has(w)) return true;
-  if (FALSE_WORDS.has(w)) return false;
-  return undefined;
-}
 
 export const booleanValue: ValueType<boolean> = {
   kind: 'boolean',

@@ -9,7 +9,9 @@
 //   expect(r.sentinelAlive).toBe(true);
 //
 // Inside the script, $SENTINEL_PID is the sentinel's pid (namespace view);
-// the sentinel is `sleep 3600`, started in `sentinelCwd`.
+// the sentinel is `sleep 3600`, started in `sentinelCwd`, with argv[0] set
+// to `sentinelArgv0` if given (a stale pid file may point at a process
+// whose command line looks like the one the agent started).
 // When the namespace's init exits, the kernel kills everything left in it,
 // so nothing outlives the call, not even on timeout.
 
@@ -22,6 +24,8 @@ export interface PidnsOptions {
   cwd?: string;
   /** Working directory of the sentinel, e.g. outside a mount the script unmounts. */
   sentinelCwd?: string;
+  /** argv[0] of the sentinel (its comm stays "sleep"). */
+  sentinelArgv0?: string;
   /** Kill the namespace after this long (ms); default 60000. */
   timeoutMs?: number;
 }
@@ -40,7 +44,7 @@ export interface PidnsResult {
 // script starts only once the sentinel really is \`sleep\` (not still the
 // forked shell), so a kill in the script cannot race its exec.
 const WRAPPER = `
-(cd "$PIDNS_SENTINEL_CWD" && exec sleep 3600) &
+(cd "$PIDNS_SENTINEL_CWD" && exec \${PIDNS_SENTINEL_ARGV0:+-a "$PIDNS_SENTINEL_ARGV0"} sleep 3600) &
 SENTINEL_PID=$!
 export SENTINEL_PID
 while :; do
@@ -65,6 +69,11 @@ process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
+/** `s` single-quoted for sh, to build scripts from argv. */
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
 /** Below vitest's 60 s testTimeout, so our own timeout reports first. */
 export const DEFAULT_PIDNS_TIMEOUT_MS = 50_000;
 
@@ -74,9 +83,12 @@ export function runInPidns(script: string, opts: PidnsOptions = {}): Promise<Pid
     PIDNS_SCRIPT: script,
     PIDNS_CWD: opts.cwd ?? process.cwd(),
     PIDNS_SENTINEL_CWD: opts.sentinelCwd ?? '/',
+    PIDNS_SENTINEL_ARGV0: opts.sentinelArgv0 ?? '',
   };
   return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'sh', '-c', WRAPPER], {
+    // bash only for `exec -a` (the sentinel's argv[0]); sh otherwise, as before
+    const shell = opts.sentinelArgv0 ? 'bash' : 'sh';
+    const child = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', shell, '-c', WRAPPER], {
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });

@@ -79,6 +79,13 @@ ocf() { l=$1; a=$2; shift 2; env "$@" "$AGENT" "$a" >"$OUT/$l.out" 2>"$OUT/$l.er
 hb() { l=$1; a=$2; shift 2; env "$@" "$HEARTBEAT" "$a" >"$OUT/$l.out" 2>"$OUT/$l.err"; echo $? >"$OUT/$l.rc"; }
 state() { if [ -r /proc/$1/stat ] && ! sed 's/.*) //' /proc/$1/stat | grep -q '^Z'; then echo alive; else echo dead; fi; }
 note() { l=$1; shift; echo "$*" >"$OUT/$l.note"; }
+# waits for an event (no fixed sleeps): waitfor WHAT COMMAND...; gives up after ~10 s
+waitfor() { w=$1; shift; i=0; until "$@"; do i=$((i+1)); [ $i -gt 1000 ] && { echo "waitfor: $w never happened" >&2; exit 90; }; sleep 0.01; done; }
+is_sleep() { [ "$(cat /proc/$1/comm 2>/dev/null)" = sleep ]; }
+cwd_is() { [ "$(readlink /proc/$1/cwd 2>/dev/null)" = "$2" ]; }
+maps_has() { grep -q "$2" /proc/$1/maps 2>/dev/null; }
+# the background users have done their cd/open and exec'd sleep
+ready() { for p in "$@"; do waitfor "pid $p to exec sleep" is_sleep $p; done; }
 ${body}
 `;
   const ns = await runInPidns(script, { env, timeoutMs: opts.timeoutMs ?? 50_000, sentinelCwd: opts.sentinelCwd ?? '/' });
@@ -364,7 +371,7 @@ describe('whose mount is it', () => {
     const s = await scenario(`
 mkdir -p ${dir} && mount ${b.device} ${dir}
 (cd ${dir} && exec sleep 1000) & U=$!
-sleep 0.2
+ready $U
 ocf probe monitor OCF_RESKEY_CRM_meta_interval=0
 ocf mon monitor ${i}
 ocf start start
@@ -406,7 +413,7 @@ ocf stop${i} stop OCF_RESKEY_directory=${d}
 ${body}
 mkdir -p ${bindOfRoot} && mount --bind / ${bindOfRoot}
 (cd ${bindOfRoot}/tmp && exec sleep 1000) & BINDUSER=$!
-sleep 0.2
+ready $ROOTUSER $TMPUSER $BINDUSER
 ocf bstart start OCF_RESKEY_directory=${bindOfRoot}
 ocf bstop stop OCF_RESKEY_directory=${bindOfRoot}
 ocf rstart start OCF_RESKEY_device=${rootDev} OCF_RESKEY_directory=${bindOfRoot}
@@ -422,6 +429,7 @@ kill $ROOTUSER $TMPUSER $BINDUSER
       expect(s.step(`start${i}`).reason, d).toMatch(/directory resolves to '\/': the root filesystem cannot be managed/);
       expect(s.step(`probe${i}`).code, d).toBe(OCF.NOT_RUNNING);
       expect(s.step(`mon${i}`).code, d).toBe(OCF.ERR_GENERIC);
+      expect(s.step(`mon${i}`).reason, d).toMatch(/directory resolves to '\/': the root filesystem cannot be managed/);
       expect(s.step(`stop${i}`).code, d).toBe(OCF.SUCCESS);
       expect(s.step(`stop${i}`).stderr, d).not.toMatch(/sent SIG|unmounting|unmounted/);
     });
@@ -454,7 +462,9 @@ cp "$(ls /lib/*/libz.so.1 /usr/lib/*/libz.so.1 2>/dev/null | head -n 1)" ${dir}/
 (trap '' TERM; cd ${dir}; while :; do sleep 0.05; done) & STUBBORN=$!
 (cd ${dir}/.. && exec sleep 1000) & NEXTDOOR=$!
 (cd / && exec sleep 1000) & OUTSIDE=$!
-sleep 0.5
+ready $CWD $FD $MM $NEXTDOOR $OUTSIDE
+waitfor "libmapped.so mapped" maps_has $MM libmapped.so
+waitfor "the TERM-ignoring shell in ${dir}" cwd_is $STUBBORN ${dir}
 note mmonly "$(ls -l /proc/$MM/fd | grep -c ${dir}) $(readlink /proc/$MM/cwd)"
 ocf stop stop OCF_RESKEY_CRM_meta_timeout=8000 OCF_RESKEY_signal_delay=0.5
 for p in CWD FD MM STUBBORN NEXTDOOR OUTSIDE; do eval "note $p \\"\\$(state \\$$p)\\""; done
@@ -485,7 +495,7 @@ mount --make-rshared /
 ocf start start
 unshare -m --propagation slave sh -c 'cd ${dir} && exec sleep 1000' & SLAVE=$!
 unshare -m --propagation private sh -c 'mount -t tmpfs decoy ${dir} && cd ${dir} && exec sleep 1000' & DECOY=$!
-sleep 0.3
+ready $SLAVE $DECOY
 note paths "$(readlink /proc/$SLAVE/cwd) $(readlink /proc/$DECOY/cwd)"
 ocf stop stop
 note slave "$(state $SLAVE)"
@@ -512,7 +522,7 @@ mount --bind ${dir}/data ${elsewhere}
 (cd ${dir}/sub && exec sleep 1000) & SUB=$!
 (cd ${elsewhere} && exec sleep 1000) & ELSE=$!
 (cd / && exec sleep 1000) & OUTSIDE=$!
-sleep 0.3
+ready $DEEP $SUB $ELSE $OUTSIDE
 ocf mon monitor OCF_RESKEY_CRM_meta_interval=20000
 ocf stop stop
 for p in DEEP SUB ELSE OUTSIDE; do eval "note $p \\"\\$(state \\$$p)\\""; done
@@ -543,7 +553,7 @@ kill $OUTSIDE
     const s = await scenario(`
 ocf start start
 (cd ${dir} && exec sleep 1000) & U=$!
-sleep 0.2
+ready $U
 ocf stop stop OCF_RESKEY_force_unmount=false OCF_RESKEY_CRM_meta_timeout=3000
 note user "$(state $U)"
 note mounted "$(grep -c ' ${dir} ' /proc/self/mountinfo)"
@@ -567,7 +577,7 @@ note user2 "$(state $U)"
     const s = await scenario(`
 ocf start start
 (trap '' TERM; cd ${dir}; while :; do sleep 0.05; done) & U=$!
-sleep 0.2
+waitfor "the TERM-ignoring shell in ${dir}" cwd_is $U ${dir}
 ocf stop stop OCF_RESKEY_fast_stop=true OCF_RESKEY_kill_signals=TERM OCF_RESKEY_CRM_meta_timeout=60000
 note user "$(state $U)"
 kill -9 $U
@@ -664,12 +674,10 @@ describe('building blocks', () => {
     expect(await canonicalDirectory(join(link, 'missing'), [])).toBe(join(real, 'missing'));
   });
 
-  it('parses /proc/<pid>/stat with awkward names, maps lines and signal lists', async () => {
-    const { parseProcStat, mappedUnder, findUsers } = await import('../../agents/ocf/Filesystem/users.js');
+  it('parses maps lines and signal lists', async () => {
+    const { mappedUnder, findUsers } = await import('../../agents/ocf/Filesystem/users.js');
     const { parseSignals } = await import('../../agents/ocf/Filesystem/signals.js');
     const { parseForceUnmount, parseDelayMs } = await import('../../agents/ocf/Filesystem/params.js');
-    const stat = '4242 (my (odd) name) S 17 4242 4242 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 1000 10';
-    expect(parseProcStat(stat)).toEqual({ comm: 'my (odd) name', state: 'S', ppid: 17, startTime: '987654' });
     const maps = [
       '7f00-7f01 r--s 00000000 07:00 12 /srv/data/mapped file',
       '7f01-7f02 r-xp 00000000 fe:00 13 /usr/lib/libc.so.6',
@@ -691,8 +699,8 @@ describe('building blocks', () => {
   it('escalation policy: TERM for the first half, KILL (and -f on network fs) for the second, never protected pids', async () => {
     const { unmountWithEscalation, UnmountError } = await import('../../agents/ocf/Filesystem/unmount.js');
     type Use = import('../../agents/ocf/Filesystem/users.js').ProcessUse;
-    const user: Use = { pid: 50, comm: 'app', startTime: '1', uses: ['cwd → /m'], protected: false };
-    const guard: Use = { pid: 1, comm: 'init', startTime: '1', uses: ['fd 3 → /m/x'], protected: true };
+    const user: Use = { pid: 50, comm: 'app', startTime: 1, uses: ['cwd → /m'], protected: false };
+    const guard: Use = { pid: 1, comm: 'init', startTime: 1, uses: ['fd 3 → /m/x'], protected: true };
     const run = async (mode: 'true' | 'false', dieOn: string | undefined, network = false) => {
       let now = 0;
       const log: string[] = [];

@@ -57,7 +57,6 @@ const dummy = defineAgent({
   async start(p, ctx) {
     if (p.mode === 'hang') await new Promise(() => {});
     if (p.mode === 'crash') throw new TypeError('boom');
-    if (p.mode === 'stuck') await ctx.mustRun('sleep', ['30']);
     writeFileSync(p.state, 'running');
   },
   async stop(p) {
@@ -94,7 +93,6 @@ interface Run {
   stdout: string;
   stderr: string;
   reason: string | undefined;
-  ms: number;
 }
 
 let n = 0;
@@ -112,9 +110,8 @@ async function act<P extends ParamTable>(
   let stdout = '';
   let stderr = '';
   const env = ocfEnv(p, { instance: 'fw1', timeoutMs, extra });
-  const t0 = performance.now();
   const code = await runAction(agent, argv, env, { out: (s) => (stdout += s), err: (s) => (stderr += s) });
-  return { code, stdout, stderr, reason: exitReasonOf(stderr), ms: performance.now() - t0 };
+  return { code, stdout, stderr, reason: exitReasonOf(stderr) };
 }
 
 describe('meta-data', () => {
@@ -217,7 +214,8 @@ describe('lifecycle derived from observe()', () => {
   it('promote/demote confirm the role; monitor says 8 when promoted', async () => {
     const state = stateFile();
     expect((await act(promotable, ['demote'], { state })).code).toBe(OCF.NOT_RUNNING);
-    expect((await act(promotable, ['promote'], { state })).code).toBe(OCF.ERR_GENERIC);
+    const early = await act(promotable, ['promote'], { state });
+    expect([early.code, early.reason]).toEqual([OCF.ERR_GENERIC, 'cannot promote FwStateful fw1: it is not running']);
     expect((await act(promotable, ['start'], { state })).code).toBe(0);
     expect((await act(promotable, ['monitor'], { state }, recurringEnv)).code).toBe(0);
     expect((await act(promotable, ['promote'], { state })).code).toBe(0);
@@ -248,7 +246,7 @@ describe('invalid environment policy', () => {
       expect((await act(dummy, ['validate-all'], c.p())).code).toBe(c.start);
       const stop = await act(dummy, ['stop'], c.p());
       expect([stop.code, stop.reason]).toEqual([OCF.SUCCESS, undefined]);
-      expect(stop.stderr).toMatch(/nothing to stop|using its default so that the stop still runs/);
+      expect(stop.stderr).toMatch(/nothing to stop|using its default so that the stop still runs|no default; observing with what is known[^]*is already stopped/);
       const probe = await act(dummy, ['monitor'], c.p(), probeEnv);
       const probeCode = c.start === OCF.ERR_INSTALLED ? OCF.ERR_INSTALLED : OCF.NOT_RUNNING;
       expect([probe.code, probe.reason]).toEqual([probeCode, undefined]);
@@ -312,19 +310,47 @@ describe('exit reasons and logging', () => {
   });
 });
 
+// How soon an action ends is measured in bench/ocf-deadline.mjs; here only what happens.
 describe('deadlines (OCF_RESKEY_CRM_meta_timeout)', () => {
-  it('a hanging handler fails with 1 before the operation timeout', async () => {
+  it('a hanging handler fails with 1 and the timeout in the reason', async () => {
     const r = await act(dummy, ['start'], { state: stateFile(), mode: 'hang' }, {}, 1000);
     expect(r.code).toBe(OCF.ERR_GENERIC);
     expect(r.reason).toBe('start of FwDummy fw1 did not finish within the 1000 ms operation timeout');
-    expect(r.ms).toBeLessThan(1000);
+  });
+
+  it('the clock starts at the resource manager\'s fork (startedAt), not when the action is reached', async () => {
+    // startedAt 20 s in the past with a 20 s timeout: the deadline has passed before the handler could finish
+    let err = '';
+    const env = ocfEnv({ state: stateFile(), mode: 'hang' }, { instance: 'fw1', timeoutMs: 20000 });
+    const startedAt = process.uptime() * 1000 - 20000;
+    const code = await runAction(dummy, ['start'], env, { out: () => {}, err: (s) => (err += s) }, { startedAt });
+    expect(code).toBe(OCF.ERR_GENERIC);
+    expect(exitReasonOf(err)).toBe('start of FwDummy fw1 did not finish within the 20000 ms operation timeout');
   });
 
   it('a child process is killed at the deadline', async () => {
-    const r = await act(dummy, ['start'], { state: stateFile(), mode: 'stuck' }, {}, 1500);
+    const pidFile = join(dir, `stuck-${++n}.pid`);
+    const stuck = defineAgent({
+      name: 'FwStuck',
+      version: '1',
+      shortdesc: 'stuck',
+      longdesc: 'A start whose child never ends.',
+      params: { pidfile: param.string({ shortdesc: 'pid file', longdesc: 'where the child writes its pid', required: true }) },
+      actions: [{ name: 'start', timeout: 5 }, { name: 'stop', timeout: 5 }, { name: 'monitor', timeout: 5 }],
+      observe: async () => 'stopped',
+      start: async (p, ctx) => void (await ctx.mustRun('sh', ['-c', 'echo $$ > "$1"; exec sleep 30', 'sh', p.pidfile])),
+      stop: async () => {},
+    });
+    const r = await act(stuck, ['start'], { pidfile: pidFile }, {}, 1500);
     expect(r.code).toBe(OCF.ERR_GENERIC);
-    expect(r.reason).toMatch(/did not finish within the 1500 ms operation timeout/);
-    expect(r.ms).toBeLessThan(1500);
+    expect(r.reason).toBe('start of FwStuck fw1 did not finish within the 1500 ms operation timeout');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    // the kill is sent when the deadline fires; wait for the child to be reaped (or gone), not for a time
+    for (;;) {
+      const state = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] : 'gone';
+      if (state === 'gone' || state === 'Z') break;
+      await new Promise((res) => setTimeout(res, 10));
+    }
   });
 });
 
@@ -341,9 +367,11 @@ describe('context helpers', () => {
     },
     async start(p, ctx) {
       const r = await ctx.run('sh', ['-c', 'echo "$LC_ALL"; cat; echo done'], { env: { LC_ALL: 'de_DE.UTF-8' } });
-      const t0 = performance.now();
+      // sleep(100) returns after a 50 ms timer set before it: it does not return early (ordering, not a stopwatch)
+      let earlier = false;
+      setTimeout(() => (earlier = true), 50);
       await ctx.sleep(100);
-      const slept = performance.now() - t0;
+      const slept = earlier;
       const pid = ctx.spawnDetached('sleep', ['30']);
       const fds = ['0', '1', '2'].map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
       process.kill(pid, 'SIGKILL');
@@ -360,13 +388,13 @@ describe('context helpers', () => {
     const out = join(dir, 'ctx.json');
     const r = await act(probe, ['start'], { out }, {}, 2000);
     expect(r.reason).toBe('start of FwCtx fw1 did not finish within the 2000 ms operation timeout');
-    expect(r.ms).toBeLessThan(2000);
-    await new Promise((res) => setTimeout(res, 50));
+    // the handler goes on after the action ended at the deadline: wait for what it writes
+    while (!existsSync(`${out}.late`)) await new Promise((res) => setTimeout(res, 10));
     expect(readFileSync(`${out}.late`, 'utf8')).toBe('0');
     const got = JSON.parse(readFileSync(out, 'utf8'));
     expect(got.stdout).toBe('C\ndone');
     expect(got.exitCode).toBe(0);
-    expect(got.slept).toBeGreaterThanOrEqual(99);
+    expect(got.slept).toBe(true);
     expect(got.fds).toEqual(['/dev/null', '/dev/null', '/dev/null']);
     expect(got.missing.exitCode).toBeUndefined();
     expect(got.missing).toMatchObject({ failed: true, spawnError: 'no-such-program-pal: command not found' });
@@ -437,8 +465,92 @@ describe('stop with an invalid parameter value', () => {
     expect(r.reason).toMatch(/count/);
   });
 
-  it('with no default to fall back on, stop has nothing to stop (0)', async () => {
+  // word has no default: stop cannot use it, so it looks before it answers
+  it('with no default to fall back on, a running instance is never reported stopped', async () => {
+    const s = stateFile();
+    expect((await act(dummy, ['start'], { state: s })).code).toBe(OCF.SUCCESS);
+    const r = await act(dummy, ['stop'], { state: s, word: 'NOT-LOWER' });
+    expect(r.code).toBe(OCF.ERR_CONFIGURED);
+    expect(r.reason).toBe(
+      "cannot stop FwDummy fw1: it is running, and parameter word='NOT-LOWER' is invalid (only a-z allowed) with no default to fall back on; fix the value, then stop again",
+    );
+    expect(stateOf(s)).toBe('running');
+    expect((await act(dummy, ['stop'], { state: s })).code).toBe(OCF.SUCCESS);
+  });
+
+  it('with no default to fall back on, a stopped instance is observed and stop says 0', async () => {
     const r = await act(dummy, ['stop'], { state: stateFile(), word: 'NOT-LOWER' });
-    expect(r.code).toBe(OCF.SUCCESS);
+    expect([r.code, r.reason]).toEqual([OCF.SUCCESS, undefined]);
+    expect(r.stderr).toContain("stop: invalid word='NOT-LOWER' (only a-z allowed) and no default; observing with what is known");
+    expect(r.stderr).toContain('FwDummy fw1 is already stopped');
+  });
+
+  it('with no default and a state that cannot be read, stop fails instead of guessing', async () => {
+    const s = stateFile();
+    writeFileSync(s, 'garbage');
+    const r = await act(dummy, ['stop'], { state: s, word: 'NOT-LOWER' });
+    expect(r.code).toBe(OCF.ERR_CONFIGURED);
+    expect(r.reason).toBe(
+      `cannot stop FwDummy fw1: its state is unknown (state file ${s} says 'garbage'), and parameter word='NOT-LOWER' is invalid (only a-z allowed) with no default to fall back on; fix the value, then stop again`,
+    );
+  });
+
+  it('a string parameter without default is observed through its raw value', async () => {
+    // where= names the state file and refuses upper case; an instance
+    // started before that rule (written here by hand) must still be seen
+    const byPath = defineAgent({
+      name: 'FwPath',
+      version: '1',
+      shortdesc: 'path',
+      longdesc: 'State file named by a checked parameter.',
+      params: {
+        where: param.string({ shortdesc: 'where', longdesc: 'state file', required: true, check: (v) => (/[A-Z]/.test(v) ? 'no upper case' : undefined) }),
+      },
+      actions: [{ name: 'start', timeout: 5 }, { name: 'stop', timeout: 5 }, { name: 'monitor', timeout: 5 }],
+      observe: async (p) => stateOf(p.where),
+      start: async (p) => writeFileSync(p.where, 'running'),
+      stop: async (p) => rmSync(p.where, { force: true }),
+    });
+    const where = join(dir, `UPPER-${++n}`);
+    writeFileSync(where, 'running');
+    const r = await act(byPath, ['stop'], { where });
+    expect(r.code).toBe(OCF.ERR_CONFIGURED);
+    expect(r.reason).toMatch(/^cannot stop FwPath fw1: it is running, and parameter where='.*UPPER-\d+' is invalid \(no upper case\)/);
+    expect(stateOf(where)).toBe('running');
+    rmSync(where);
+    const gone = await act(byPath, ['stop'], { where });
+    expect([gone.code, gone.reason]).toEqual([OCF.SUCCESS, undefined]);
+  });
+
+  it('other kinds without default: an optional one is left unset to look, a required one leaves nothing to look with', async () => {
+    const byPort = defineAgent({
+      name: 'FwPort',
+      version: '1',
+      shortdesc: 'port',
+      longdesc: 'State file plus numbers.',
+      params: {
+        state: params.state,
+        port: param.integer({ shortdesc: 'port', longdesc: 'a port', required: true, min: 1 }),
+        retries: param.integer({ shortdesc: 'retries', longdesc: 'optional, no default', min: 0 }),
+      },
+      actions: [{ name: 'start', timeout: 5 }, { name: 'stop', timeout: 5 }, { name: 'monitor', timeout: 5 }],
+      observe: async (p) => stateOf(p.state),
+      start: async (p) => writeFileSync(p.state, 'running'),
+      stop: async (p) => rmSync(p.state, { force: true }),
+    });
+    const state = stateFile();
+    expect((await act(byPort, ['start'], { state, port: '80' })).code).toBe(OCF.SUCCESS);
+    const optional = await act(byPort, ['stop'], { state, port: '80', retries: 'many' });
+    expect([optional.code, optional.reason]).toEqual([
+      OCF.ERR_CONFIGURED,
+      "cannot stop FwPort fw1: it is running, and parameter retries='many' is invalid (not an integer) with no default to fall back on; fix the value, then stop again",
+    ]);
+    const required = await act(byPort, ['stop'], { state, port: 'http' });
+    expect([required.code, required.reason]).toEqual([
+      OCF.ERR_CONFIGURED,
+      "cannot stop FwPort fw1: its state cannot be observed, and parameter port='http' is invalid (not an integer) with no default to fall back on; fix the value, then stop again",
+    ]);
+    expect(stateOf(state)).toBe('running');
+    expect((await act(byPort, ['stop'], { state, port: '80' })).code).toBe(OCF.SUCCESS);
   });
 });

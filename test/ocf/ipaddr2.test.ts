@@ -1,6 +1,8 @@
 // ocf:palisade:IPaddr2 on a real veth pair between two network namespaces:
 // ocf-tester for IPv4 and IPv6, then the edge cases with exact exit codes,
 // side by side with ocf:heartbeat:IPaddr2 where the two should agree.
+// Every run of an agent (ours, heartbeat's, ocf-tester) is in its own PID
+// namespace with a sentinel: stop signals the background announcer.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +11,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OCF } from '../../agents/ocf/framework/exit.js';
 import { cmd, createVethPair, mustCmd, nsRun, type VethPair } from '../helpers/netns.js';
 import {
-  agentPath, exitReasonOf, heartbeatAgent, ocfEnv, ocfTester, probeEnv, recurringEnv, runOcf, spawnCollect, validateMetadata,
+  agentPath, exitReasonOf, heartbeatAgent, ocfEnv, probeEnv, recurringEnv, spawnCollect, validateMetadata,
   type OcfRunResult,
 } from '../helpers/ocf.js';
+import { runInPidns, shellQuote } from '../helpers/pidns.js';
 
 const AGENT = agentPath('IPaddr2');
 const HEARTBEAT = heartbeatAgent('IPaddr2');
@@ -40,9 +43,32 @@ interface Opts {
   rootNs?: boolean;
 }
 
-function run(action: string, params: Record<string, string>, o: Opts = {}): Promise<OcfRunResult> {
+type Result = Omit<OcfRunResult, 'ms'>;
+
+/**
+ * Runs `argv` (inside side a unless rootNs) in its own PID namespace: stop
+ * signals the background announcer, and nothing else may ever be hit.
+ */
+async function inPidns(argv: readonly string[], env: Record<string, string>, rootNs = false): Promise<Result> {
+  const full = rootNs ? argv : ['ip', 'netns', 'exec', net.a.ns, ...argv];
+  const r = await runInPidns(`exec ${full.map(shellQuote).join(' ')}`, { env, timeoutMs: 120_000 });
+  if (!r.sentinelAlive) throw new Error(`${argv.join(' ')} killed the PID namespace's sentinel:\n${r.stderr}`);
+  return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, exitReason: exitReasonOf(r.stderr) };
+}
+
+function run(action: string, params: Record<string, string>, o: Opts = {}): Promise<Result> {
   const extra = { HA_RSCTMP: rsctmp, ...(o.probe ? probeEnv : {}), ...(o.recurring ? recurringEnv : {}), ...o.extra };
-  return runOcf(o.agent ?? AGENT, action, ocfEnv(params, { instance: 'vip', extra }), o.rootNs ? {} : { netns: net.a.ns });
+  return inPidns([o.agent ?? AGENT, action], ocfEnv(params, { instance: 'vip', extra }), o.rootNs);
+}
+
+/** ocf-tester with only -n and -o, as in the field. */
+async function tester(name: string, params: Record<string, string>): Promise<{ passed: boolean; output: string }> {
+  const env: Record<string, string> = { HA_RSCTMP: rsctmp, HA_LOGFACILITY: 'none' };
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OCF_') && k !== 'NODE_EXTRA_CA_CERTS') env[k] = v;
+  const opts = Object.entries(params).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
+  const r = await inPidns(['ocf-tester', '-n', name, ...opts, AGENT], env);
+  const output = r.stdout + r.stderr;
+  return { passed: r.code === 0 && /passed all tests/.test(output), output };
 }
 
 async function addrsOn(ns: string, ifname: string): Promise<string> {
@@ -95,17 +121,17 @@ describe('IPaddr2 under ocf-tester', () => {
   afterEach(reset);
 
   it('IPv4 with nic and netmask', async () => {
-    const t = await ocfTester(AGENT, 'vip4', { ip: VIP4, cidr_netmask: '24', nic: net.a.ifname }, { netns: net.a.ns, env: { HA_RSCTMP: rsctmp } });
+    const t = await tester('vip4', { ip: VIP4, cidr_netmask: '24', nic: net.a.ifname });
     expect(t.passed, t.output).toBe(true);
   });
 
   it('IPv4 with nic and netmask found in the routing table', async () => {
-    const t = await ocfTester(AGENT, 'vip4auto', { ip: VIP4 }, { netns: net.a.ns, env: { HA_RSCTMP: rsctmp } });
+    const t = await tester('vip4auto', { ip: VIP4 });
     expect(t.passed, t.output).toBe(true);
   });
 
   it('IPv6 (duplicate address detection on every start)', async () => {
-    const t = await ocfTester(AGENT, 'vip6', { ip: VIP6, cidr_netmask: '64', nic: net.a.ifname }, { netns: net.a.ns, env: { HA_RSCTMP: rsctmp } });
+    const t = await tester('vip6', { ip: VIP6, cidr_netmask: '64', nic: net.a.ifname });
     expect(t.passed, t.output).toBe(true);
   });
 });
@@ -191,7 +217,8 @@ describe('IPaddr2 lifecycle and state', () => {
     expect((await run('monitor', { ...p4(), iflabel: 'vip' }, { recurring: true })).code).toBe(0);
     // without nic, the label is checked on whichever interface carries the address
     expect((await run('monitor', { ip: VIP4, iflabel: 'vip' }, { recurring: true })).code).toBe(0);
-    expect((await run('monitor', { ip: VIP4, iflabel: 'nope' }, { recurring: true })).code).toBe(OCF.ERR_GENERIC);
+    const nope = await run('monitor', { ip: VIP4, iflabel: 'nope' }, { recurring: true });
+    expect([nope.code, nope.exitReason]).toEqual([OCF.ERR_GENERIC, `${VIP4} is on ${net.a.ifname} but without the label ${net.a.ifname}:nope`]);
     const other = await run('monitor', { ...p4(), iflabel: 'other' }, { recurring: true });
     expect(other.code).toBe(OCF.ERR_GENERIC);
     expect(other.exitReason).toBe(`${VIP4} is on ${net.a.ifname} but without the label ${net.a.ifname}:other`);
@@ -200,17 +227,46 @@ describe('IPaddr2 lifecycle and state', () => {
     expect((await run('stop', { ...p4(), iflabel: 'vip' })).code).toBe(0);
   });
 
-  it('a background announcer is detached: start returns while it still runs, stop ends it', async () => {
-    const start = await run('start', { ...p4(), arp_sender: 'iputils_arping', arp_count: '5' });
-    expect(start.code).toBe(0);
+  // stop signals the announcer named by a pid file: in a PID namespace, whose
+  // sentinel has the address as argv[0], as a process that reused the pid might
+  it('background announcer: stop ends the one start launched, and never a process a stale pid file names', async () => {
     const pidFile = join(rsctmp, `IPaddr2-announce-${VIP4}.pid`);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain(VIP4);
-    expect((await run('stop', p4())).code).toBe(0);
-    expect(existsSync(pidFile)).toBe(false);
-    await new Promise((r) => setTimeout(r, 100));
-    const st = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] : 'gone';
-    expect(['gone', 'Z']).toContain(st);
+    const env = ocfEnv(p4(), { instance: 'vip', extra: { HA_RSCTMP: rsctmp, OCF_RESKEY_arp_sender: 'iputils_arping' } });
+    const script = `
+      A="ip netns exec ${net.a.ns} ${AGENT}"
+      state() { s=; read s 2>/dev/null < /proc/$1/stat || { echo gone; return; }; s=\${s#*) }; echo \${s%% *}; }
+      # 1. stale: the address is up without an announcer, and the pid file names the sentinel
+      OCF_RESKEY_arp_bg=false OCF_RESKEY_arp_count=1 $A start || exit 11
+      echo "$SENTINEL_PID" > ${pidFile}
+      $A stop || exit 12
+      [ -e ${pidFile} ] && exit 13
+      [ "$(state $SENTINEL_PID)" = S ] || exit 14
+      # the same with a start time that is not the sentinel's
+      OCF_RESKEY_arp_bg=false OCF_RESKEY_arp_count=1 $A start || exit 15
+      echo "$SENTINEL_PID 1" > ${pidFile}
+      $A stop || exit 16
+      [ "$(state $SENTINEL_PID)" = S ] || exit 17
+      # 2. the announcer start launched (5 ARPs, 1 s apart) is ended by stop
+      OCF_RESKEY_arp_bg=true OCF_RESKEY_arp_count=5 $A start || exit 21
+      read pid rest < ${pidFile} || exit 22
+      tr '\\0' ' ' < /proc/$pid/cmdline | grep -q "arping .*${VIP4}" || exit 23
+      echo "announcer $pid"
+      $A stop || exit 24
+      [ -e ${pidFile} ] && exit 25
+      i=0
+      while :; do
+        st=$(state $pid)
+        [ "$st" = gone ] || [ "$st" = Z ] && break
+        i=$((i+1)); [ $i -gt 200 ] && exit 26
+        sleep 0.05
+      done
+      echo "announcer $st"
+    `;
+    const r = await runInPidns(script, { env, sentinelArgv0: VIP4 });
+    expect(r.stderr).not.toContain('ocf-exit-reason');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.sentinelAlive).toBe(true);
+    expect(r.stdout).toMatch(/^announcer \d+\nannouncer (gone|Z)\n$/);
   });
 
   it.each(['iputils_arping', 'send_arp'])('gratuitous ARP with %s reaches the peer', async (sender) => {
@@ -294,14 +350,17 @@ describe('IPaddr2 invalid configuration', () => {
       expect(r.code, `${action} ${JSON.stringify(o)}: ${r.stderr}`).toBe(code);
       if (code !== 0 && code !== 7) expect(r.exitReason).toBe("Invalid IP address '300.1.1.1'");
     }
-    expect((await run('start', { ip: '2001:db8::zz' })).code).toBe(OCF.ERR_CONFIGURED);
+    const v6 = await run('start', { ip: '2001:db8::zz' });
+    expect([v6.code, v6.exitReason]).toEqual([OCF.ERR_CONFIGURED, "Invalid IP address '2001:db8::zz'"]);
   });
 
   it('netmask out of range: 6 naming the value', async () => {
     const r = await run('start', { ip: VIP4, cidr_netmask: '33', nic: net.a.ifname });
     expect([r.code, r.exitReason]).toEqual([OCF.ERR_CONFIGURED, `Invalid cidr_netmask '33' for ${VIP4}: must be between 1 and 32`]);
-    expect((await run('validate-all', { ip: VIP6, cidr_netmask: '129' })).code).toBe(OCF.ERR_CONFIGURED);
-    expect((await run('start', { ip: VIP4, cidr_netmask: '255.255.0.255' })).code).toBe(OCF.ERR_CONFIGURED);
+    const v6 = await run('validate-all', { ip: VIP6, cidr_netmask: '129' });
+    expect([v6.code, v6.exitReason]).toEqual([OCF.ERR_CONFIGURED, `Invalid cidr_netmask '129' for ${VIP6}: must be between 1 and 128`]);
+    const holes = await run('start', { ip: VIP4, cidr_netmask: '255.255.0.255' });
+    expect([holes.code, holes.exitReason]).toEqual([OCF.ERR_CONFIGURED, `Invalid cidr_netmask '255.255.0.255' for ${VIP4}: not a contiguous netmask`]);
   });
 
   it('dotted netmask is converted (with a warning)', async () => {
@@ -316,10 +375,12 @@ describe('IPaddr2 invalid configuration', () => {
     const p = { ip: VIP4, cidr_netmask: '24', nic: 'nonexist0' };
     const start = await run('start', p);
     expect([start.code, start.exitReason]).toEqual([OCF.ERR_INSTALLED, 'Interface nonexist0 does not exist']);
-    expect((await run('validate-all', p)).code).toBe(OCF.ERR_CONFIGURED);
+    const v = await run('validate-all', p);
+    expect([v.code, v.exitReason]).toEqual([OCF.ERR_CONFIGURED, 'Interface nonexist0 does not exist']);
     expect((await run('monitor', p, { probe: true })).code).toBe(OCF.NOT_RUNNING);
     expect((await run('stop', p)).code).toBe(OCF.SUCCESS);
-    expect((await run('monitor', p, { recurring: true })).code).toBe(OCF.ERR_GENERIC);
+    const mon = await run('monitor', p, { recurring: true });
+    expect([mon.code, mon.exitReason]).toEqual([OCF.ERR_GENERIC, 'Interface nonexist0 does not exist']);
     expect((await run('start', p, { agent: HEARTBEAT })).code).toBe(OCF.ERR_CONFIGURED);
   });
 
@@ -328,7 +389,8 @@ describe('IPaddr2 invalid configuration', () => {
     const start = await run('start', p);
     expect(start.code).toBe(OCF.ERR_INSTALLED);
     expect(start.exitReason).toBe('Unable to find nic or netmask for 203.0.113.5: no directly connected route covers it; set nic and cidr_netmask');
-    expect((await run('validate-all', p)).code).toBe(OCF.ERR_GENERIC);
+    const v = await run('validate-all', p);
+    expect([v.code, v.exitReason]).toEqual([OCF.ERR_GENERIC, start.exitReason]);
     expect((await run('monitor', p, { probe: true })).code).toBe(OCF.NOT_RUNNING);
   });
 
@@ -337,9 +399,14 @@ describe('IPaddr2 invalid configuration', () => {
     expect((await run('stop', {})).code).toBe(0);
     const bad = await run('start', { ip: VIP4, arp_count: '0' });
     expect([bad.code, bad.exitReason]).toEqual([OCF.ERR_CONFIGURED, "Invalid value for parameter arp_count: '0': must be at least 1"]);
-    expect((await run('start', { ip: VIP4, nodad: 'perhaps' })).code).toBe(OCF.ERR_CONFIGURED);
-    expect((await run('start', { ip: VIP4, arp_sender: 'libnet_arping' })).code).toBe(OCF.ERR_CONFIGURED);
-    expect((await run('start', { ip: VIP6, preferred_lft: 'soon' })).code).toBe(OCF.ERR_CONFIGURED);
+    for (const [p, reason] of [
+      [{ ip: VIP4, nodad: 'perhaps' }, "Invalid value for parameter nodad: 'perhaps': not a boolean (use yes/no, true/false, on/off or 1/0)"],
+      [{ ip: VIP4, arp_sender: 'libnet_arping' }, "Invalid value for parameter arp_sender: 'libnet_arping': must be one of iputils_arping, send_arp"],
+      [{ ip: VIP6, preferred_lft: 'soon' }, "Invalid value for parameter preferred_lft: 'soon': expected \"forever\" or a number of seconds"],
+    ] as const) {
+      const r = await run('start', p);
+      expect([r.code, r.exitReason]).toEqual([OCF.ERR_CONFIGURED, reason]);
+    }
   });
 
   it('upstream modes this agent does not implement are refused, not ignored (6)', async () => {
@@ -347,14 +414,15 @@ describe('IPaddr2 invalid configuration', () => {
     expect([r.code, r.exitReason]).toEqual([
       OCF.ERR_CONFIGURED, "Parameter lvs_support='true' is not supported by this IPaddr2 (no LVS or CLUSTERIP modes); remove it",
     ]);
-    expect((await run('start', { ip: VIP4 }, { extra: { OCF_RESKEY_CRM_meta_clone_max: '2' } })).code).toBe(OCF.ERR_CONFIGURED);
+    const clone = await run('start', { ip: VIP4 }, { extra: { OCF_RESKEY_CRM_meta_clone_max: '2' } });
+    expect([clone.code, clone.exitReason]).toEqual([OCF.ERR_CONFIGURED, 'IPaddr2 cannot be cloned (clone-max=2): CLUSTERIP load sharing is not supported']);
     expect((await run('start', { ip: VIP4, lvs_support: 'false' }, { extra: { OCF_RESKEY_CRM_meta_clone_max: '1' } })).code).toBe(0);
   });
 
   it('unknown action 3; no action 2', async () => {
     expect((await run('frobnicate', { ip: VIP4 })).code).toBe(OCF.ERR_UNIMPLEMENTED);
     expect((await run('migrate_to', { ip: VIP4 })).code).toBe(OCF.ERR_UNIMPLEMENTED);
-    const none = await runOcf(AGENT, '', ocfEnv({ ip: VIP4 }), { netns: net.a.ns });
+    const none = await inPidns([AGENT, ''], ocfEnv({ ip: VIP4 }));
     expect(none.code).toBe(OCF.ERR_ARGS);
   });
 

@@ -1,16 +1,15 @@
 // The parameter table: names, defaults and meanings of heartbeat Filesystem
 // (resource-agents HEAD), so existing resource definitions work unchanged.
+import { parseBoolean } from '../../../core/booleans.js';
 import { param, type ParamValues } from '../framework/params.js';
 import { parseSignals } from './signals.js';
 import type { ForceUnmount } from './unmount.js';
 
-/** force_unmount values; 4.12 took any ocf_is_true word for "true". */
+/** force_unmount values: "safe" or a boolean word (4.12 took any ocf_is_true word for "true"). */
 export function parseForceUnmount(raw: string): ForceUnmount | undefined {
-  const v = raw.trim().toLowerCase();
-  if (v === 'safe') return 'safe';
-  if (['true', 'yes', '1', 'on', 'y'].includes(v)) return 'true';
-  if (['false', 'no', '0', 'off', 'n'].includes(v)) return 'false';
-  return undefined;
+  if (raw.trim().toLowerCase() === 'safe') return 'safe';
+  const b = parseBoolean(raw);
+  return b === undefined ? undefined : b ? 'true' : 'false';
 }
 
 /** signal_delay in milliseconds (the parameter is seconds, fractions allowed like sleep(1)). */

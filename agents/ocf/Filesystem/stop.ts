@@ -8,7 +8,6 @@ import { requireBinary } from './binaries.js';
 import { removeStatus } from './deep.js';
 import { mountIsOurs, type DeviceSpec } from './device.js';
 import { isNetworkType } from './fstypes.js';
-import { isAlive, signalProcess } from './kill.js';
 import { descendantsOf, mountAt, otherMountsOfDevice, type MountEntry } from './mountinfo.js';
 import { parseDelayMs, parseForceUnmount, type FilesystemParams } from './params.js';
 import { flushBuffers } from './prepare.js';
@@ -16,6 +15,7 @@ import { lazyTagProbe, readTable, resourceOf } from './resource.js';
 import { parseSignals, type Signal } from './signals.js';
 import { UnmountError, unmountWithEscalation, type UnmountIo, type UnmountPolicy } from './unmount.js';
 import { findUsers, protectedPids } from './users.js';
+import { signalIfSame, stillRunning } from '../framework/processes.js';
 
 /** Budget of a busy stop with fast_stop=true (heartbeat: 6 s). */
 const FAST_STOP_MS = 6000;
@@ -101,8 +101,9 @@ function unmountIo(ctx: OcfContext, umount: string, target: MountEntry, protect:
       return (r.stderr || r.spawnError || 'still mounted after umount').replace(/\s*\n\s*/g, '; ');
     },
     findUsers: (mountPoint) => findUsers(mountPoint, { protect, device }),
-    signal: (proc, sig) => signalProcess(proc, sig),
-    alive: (proc) => isAlive(proc),
+    // protected: pid 1, the agent and its ancestors; reported, never signalled
+    signal: (proc, sig) => !proc.protected && signalIfSame(proc, sig),
+    alive: (proc) => stillRunning(proc),
     sleep: (ms) => ctx.sleep(ms),
     now: () => performance.now(),
     log: ctx.log,

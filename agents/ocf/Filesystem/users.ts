@@ -7,49 +7,19 @@
 // has something open, mapped or as its directory below that path; in
 // another mount namespace the path must also lie on the same device there.
 import { fs } from '../framework/_builtins.js';
+import { readProcStat, type ProcessRef } from '../framework/processes.js';
 import { mountAt, parseMountinfo, type MountEntry } from './mountinfo.js';
 
 const { readdirSync, readFileSync, readlinkSync } = fs;
 const { readFile } = fs.promises;
 
-export interface ProcessUse {
-  readonly pid: number;
+/** A process found using the mount; its start time keeps a later process with the same pid from being signalled. */
+export interface ProcessUse extends ProcessRef {
   readonly comm: string;
-  /** Field 22 of /proc/<pid>/stat: with the pid, names this process and not a later one. */
-  readonly startTime: string;
   /** What ties it to the mount, e.g. "cwd", "fd 3 → /mnt/data/log". */
   readonly uses: readonly string[];
   /** pid 1, the agent or one of its ancestors: reported, never signalled. */
   readonly protected: boolean;
-}
-
-export interface ProcStat {
-  readonly comm: string;
-  /** R, S, D, Z, … (proc(5)); a zombie holds no files any more. */
-  readonly state: string;
-  readonly ppid: number;
-  readonly startTime: string;
-}
-
-/** Parses /proc/<pid>/stat; comm may contain spaces and parentheses, so split after the last ')'. */
-export function parseProcStat(text: string): ProcStat | undefined {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-  const rest = text.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state): ppid is field 4, starttime field 22.
-  const ppid = Number(rest[1]);
-  const startTime = rest[19];
-  if (!Number.isInteger(ppid) || startTime === undefined) return undefined;
-  return { comm: text.slice(open + 1, close), state: rest[0] ?? '?', ppid, startTime };
-}
-
-export function readProcStat(pid: number, procRoot = '/proc'): ProcStat | undefined {
-  try {
-    return parseProcStat(readFileSync(`${procRoot}/${pid}/stat`, 'utf8'));
-  } catch {
-    return undefined; // exited
-  }
 }
 
 /** pid 1, this process and all its ancestors: never signalled, whatever they hold. */

@@ -4,6 +4,7 @@
 // OCF_ERR_INSTALLED; a DOWN/LOWERLAYERDOWN link counts as not running).
 
 import { fs, uptimeMs } from '../framework/_builtins.js';
+import { parseBoolean } from '../../../core/booleans.js';
 import { defineAgent, type OcfContext } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
 import { param, type ParamValues } from '../framework/params.js';
@@ -119,7 +120,7 @@ const UNSUPPORTED: readonly { name: string; inactive: (v: string) => boolean }[]
 ];
 
 function isFalse(v: string): boolean {
-  return v === '' || /^(no|false|0|off)$/i.test(v);
+  return v === '' || parseBoolean(v) === false;
 }
 
 /** Everything the handlers act on, derived once per action. */

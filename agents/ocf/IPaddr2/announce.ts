@@ -1,13 +1,14 @@
 // Telling the neighbours after start: gratuitous ARP (IPv4) or unsolicited
 // neighbour advertisements (IPv6). Best effort like upstream: a failed
 // announcement is logged, it does not fail the start. In the background
-// (arp_bg) the sender is detached from our stdio and its pid is kept so
-// stop can end it.
+// (arp_bg) the sender is detached from our stdio and its pid and start
+// time are kept so stop can end it, and only it.
 
 import { fs } from '../framework/_builtins.js';
 import { join } from 'node:path';
 import type { OcfContext } from '../framework/agent.js';
 import type { Env } from '../framework/env.js';
+import { formatPidRecord, processRef, readPidRecord, signalIfSame } from '../framework/processes.js';
 import type { ParsedIp } from './addr.js';
 import type { Net } from './net.js';
 import { haHelper, senderBinary, ARP_SENDERS, type ArpSender } from './senders.js';
@@ -59,9 +60,11 @@ export async function announce(o: AnnounceOptions, net: Net, ctx: OcfContext): P
   const [file, args] = net.command(cmd[0], cmd[1]);
   if (o.background) {
     const pid = ctx.spawnDetached(file, args);
+    const ref = processRef(pid);
     try {
       fs.mkdirSync(pidDir(ctx.env), { recursive: true });
-      fs.writeFileSync(pidFile(ctx.env, o.ip), `${pid}\n`);
+      // a sender already done (ref undefined) leaves nothing to stop
+      if (ref !== undefined) fs.writeFileSync(pidFile(ctx.env, o.ip), formatPidRecord(ref));
     } catch (e) {
       ctx.log.warn(`cannot record the announcer's pid ${pid}: ${(e as Error).message}`);
     }
@@ -72,21 +75,19 @@ export async function announce(o: AnnounceOptions, net: Net, ctx: OcfContext): P
   if (r.failed) ctx.log.warn(`announcing ${o.ip.text} failed: ${r.command}: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`);
 }
 
-/** Ends a background announcer left by start, if it is still ours (its argv names the address). */
+/**
+ * Ends a background announcer left by start, if it is still the process
+ * start launched (same pid and start time). A pid file without a start
+ * time, or naming a process started later, is stale: nothing is signalled.
+ */
 export function stopAnnouncer(ip: ParsedIp, ctx: OcfContext): void {
   const file = pidFile(ctx.env, ip);
   if (!fs.existsSync(file)) return;
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    const argv = Number.isInteger(pid) && pid > 1 ? fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') : [];
-    if (argv.includes(ip.text)) {
-      process.kill(pid, 'SIGTERM');
-      ctx.log.info(`stopped the announcer for ${ip.text} (pid ${pid})`);
-    }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'ESRCH') {
-      ctx.log.warn(`cannot stop the announcer for ${ip.text}: ${(e as Error).message}`);
-    }
+  const ref = readPidRecord(file);
+  if (ref !== undefined && signalIfSame(ref, 'SIGTERM')) {
+    ctx.log.info(`stopped the announcer for ${ip.text} (pid ${ref.pid})`);
+  } else {
+    ctx.log.debug(`announcer pid file ${file} is stale; nothing signalled`);
   }
   fs.rmSync(file, { force: true });
 }

@@ -1,47 +1,14 @@
-// What /proc says about the server's processes. httpd's main process
-// leads its own session (it calls setsid when it detaches; we start it with
-// setsid), so "the processes of this instance" are exactly those whose
-// session id is the pid in the pid file, even after the main process died
-// and its workers were orphaned. Zombies count as gone.
+// Which processes are this server's. httpd's main process leads its own
+// session (it calls setsid when it detaches; we start it with setsid), so
+// "the processes of this instance" are exactly those whose session id is
+// the pid in the pid file, even after the main process died and its
+// workers were orphaned (framework/processes.ts reads /proc/<pid>/stat).
 
 import { fs } from '../framework/_builtins.js';
 
-export interface ProcStat {
-  readonly pid: number;
-  /** R, S, D, Z, ... */
-  readonly state: string;
-  readonly ppid: number;
-  readonly session: number;
-  /** clock ticks since boot; tells a reused pid apart */
-  readonly startTime: number;
-}
-
-export function readProcStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  // comm may contain blanks and parentheses: fields start after the last ')'
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: f[0]!, ppid: Number(f[1]), session: Number(f[3]), startTime: Number(f[19]) };
-}
-
-export function isLive(s: ProcStat | undefined): s is ProcStat {
-  return s !== undefined && s.state !== 'Z' && s.state !== 'X';
-}
-
-/** Live processes of session `sid` (its leader included when alive). */
-export function sessionMembers(sid: number): ProcStat[] {
-  const out: ProcStat[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const s = readProcStat(Number(name));
-    if (isLive(s) && s.session === sid) out.push(s);
-  }
-  return out;
-}
+// The mariadb agent (being written in parallel) imports these from here;
+// new code imports them from framework/processes.ts.
+export { isLive, readProcStat, type ProcStat } from '../framework/processes.js';
 
 /** The program a process runs; undefined when it is gone or we may not look. */
 export function exePath(pid: number): string | undefined {

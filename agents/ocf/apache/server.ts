@@ -5,7 +5,8 @@
 import type { OcfContext } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
 import { readPidFile } from './pidfile.js';
-import { identify, isLive, readProcStat, sessionMembers, type ProcStat } from './proc.js';
+import { isLive, readProcStat, sessionMembers, type ProcStat } from '../framework/processes.js';
+import { identify } from './proc.js';
 
 export interface ServerRef {
   readonly httpd: string;

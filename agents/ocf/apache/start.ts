@@ -13,7 +13,7 @@ import { checkHealth } from './health.js';
 import { HttpCheckError } from './http-check.js';
 import type { Instance } from './instance.js';
 import type { ApacheParams } from './params.js';
-import { isLive, readProcStat, type ProcStat } from './proc.js';
+import { readProcStat, stillRunning, type ProcStat } from '../framework/processes.js';
 import { serverState } from './server.js';
 import { stopServer } from './stop.js';
 import { ensureDir, startupLog, stateDir, writeRecord } from './state.js';
@@ -110,8 +110,7 @@ async function failStart(err: OcfError, launched: ProcStat | undefined, inst: In
     ctx.log.warn(`start failed (${err.message}); stopping the server it launched`);
     await stopServer(st, inst, ctx);
   } else if (launched !== undefined) {
-    const now = readProcStat(launched.pid);
-    if (isLive(now) && now.startTime === launched.startTime) {
+    if (stillRunning(launched)) {
       ctx.log.warn(`start failed (${err.message}); stopping launched pid ${launched.pid}`);
       await stopServer({ kind: 'running', main: launched }, inst, ctx);
     }
@@ -136,8 +135,7 @@ export async function startServer(inst: Instance, p: ApacheParams, ctx: OcfConte
   let wait = POLL_MIN_MS;
   let last = 'no pid file yet';
   for (;;) {
-    const self = readProcStat(pid);
-    if (!isLive(self) || (launched !== undefined && self.startTime !== launched.startTime)) {
+    if (launched === undefined || !stillRunning(launched)) {
       // httpd -DFOREGROUND is the server itself: gone means it failed
       const err = await exitedError(inst, log, ctx);
       return failStart(err, launched, inst, ctx);

@@ -1,6 +1,7 @@
 // What the resource manager tells an agent through the environment
 // (resource-agent-api 1.1 "Environment variables"), read once.
 
+import { parseBoolean } from '../../../core/booleans.js';
 import { OCF, OcfError } from './exit.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -30,7 +31,7 @@ function metaOf(env: Env): Record<string, string> {
 }
 
 function truthy(v: string | undefined): boolean {
-  return v !== undefined && /^(1|yes|true|on)$/i.test(v);
+  return v !== undefined && parseBoolean(v) === true;
 }
 
 function msOf(raw: string | undefined, fallback: number): number {

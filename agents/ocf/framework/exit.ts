@@ -53,3 +53,14 @@ export class DeadlineError extends OcfError {
     super(OCF.ERR_GENERIC, `${what} did not finish within the ${timeoutMs} ms operation timeout`);
   }
 }
+
+/**
+ * stop could not find out that the resource is stopped and must not act:
+ * never softened to "nothing to stop" (OCF_ERR_CONFIGURED, as its cause is
+ * a parameter value).
+ */
+export class UnknownStateError extends OcfError {
+  constructor(reason: string) {
+    super(OCF.ERR_CONFIGURED, reason);
+  }
+}

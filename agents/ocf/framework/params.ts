@@ -1,6 +1,7 @@
 // One parameter table per agent drives meta-data, OCF_RESKEY_* parsing and
 // value checks (style.md §3, fence-agents' all_opt): each fact lives once.
 
+import { BOOLEAN_HINT, parseBoolean } from '../../../core/booleans.js';
 import { OCF, OcfError } from './exit.js';
 
 export interface ParamOpts<T> {
@@ -79,9 +80,6 @@ function spec<T>(
   });
 }
 
-const TRUE = new Set(['yes', 'true', '1', 'on', 'ja', 'y']);
-const FALSE = new Set(['no', 'false', '0', 'off', 'nein', 'n']);
-
 function stringParam(o: StringOpts & WithValue<string>): ParamSpec<string, string>;
 function stringParam(o: StringOpts): ParamSpec<string, string | undefined>;
 function stringParam(o: StringOpts): ParamSpec<string, string | undefined> {
@@ -110,10 +108,8 @@ function booleanParam(o: ParamOpts<boolean> & WithValue<boolean>): ParamSpec<boo
 function booleanParam(o: ParamOpts<boolean>): ParamSpec<boolean, boolean | undefined>;
 function booleanParam(o: ParamOpts<boolean>): ParamSpec<boolean, boolean | undefined> {
   return spec<boolean>('boolean', o, (raw) => {
-    const t = raw.trim().toLowerCase();
-    if (TRUE.has(t)) return { ok: true, value: true };
-    if (FALSE.has(t)) return { ok: true, value: false };
-    return { ok: false, problem: 'not a boolean (use true/false, yes/no, on/off or 1/0)' };
+    const b = parseBoolean(raw);
+    return b === undefined ? { ok: false, problem: `not a boolean (${BOOLEAN_HINT})` } : { ok: true, value: b };
   });
 }
 
@@ -146,6 +142,33 @@ export interface ParsedParams<P extends ParamTable> {
   missing: readonly string[];
   /** Deprecated parameters that were set. */
   deprecatedSet: readonly string[];
+  /**
+   * Lenient mode only: invalid values of parameters without a default. A
+   * string keeps its raw value, any other kind is left unset, so the caller
+   * can still observe with what is known, but must not act on them.
+   */
+  unchecked: readonly InvalidParam[];
+}
+
+export interface InvalidParam {
+  readonly name: string;
+  readonly raw: string;
+  readonly problem: string;
+}
+
+/** What lenient parsing put in place of an invalid value. */
+export type Fallback = 'default' | 'raw' | 'unset';
+
+/**
+ * `lenient` (used by stop): an invalid value falls back to the parameter's
+ * default instead of failing; without a default, to its raw string (string
+ * parameters) or to unset, listed in `unchecked`. Each is reported through
+ * `onInvalid`. A stop that refused to run over, say, `fast_stop=perhaps`
+ * would answer "stopped" while the resource is still up, and Pacemaker
+ * could start it on a second node.
+ */
+export interface ParseOptions {
+  readonly lenient?: { onInvalid(name: string, raw: string, problem: string, fallback: Fallback): void };
 }
 
 /**
@@ -154,16 +177,6 @@ export interface ParsedParams<P extends ParamTable> {
  * parameter and the value; missing required ones are returned, not thrown,
  * so the caller applies its order and policy.
  */
-/**
- * `lenient` (used by stop): an invalid value falls back to the parameter's
- * default, reported through `onInvalid`, instead of failing. A stop that
- * refused to run over, say, `fast_stop=perhaps` would answer "stopped" while
- * the resource is still up, and Pacemaker could start it on a second node.
- */
-export interface ParseOptions {
-  readonly lenient?: { onInvalid(name: string, raw: string, problem: string): void };
-}
-
 export function parseParams<P extends ParamTable>(
   table: P,
   env: Readonly<Record<string, string | undefined>>,
@@ -172,6 +185,7 @@ export function parseParams<P extends ParamTable>(
   const values: Record<string, unknown> = {};
   const missing: string[] = [];
   const deprecatedSet: string[] = [];
+  const unchecked: InvalidParam[] = [];
   for (const [name, p] of Object.entries(table)) {
     const raw = env[`OCF_RESKEY_${name}`];
     if (raw === undefined || raw === '') {
@@ -182,14 +196,17 @@ export function parseParams<P extends ParamTable>(
     if (p.deprecated) deprecatedSet.push(name);
     const r = p.parse(raw);
     if (!r.ok) {
-      if (options.lenient && p.default !== undefined) {
-        options.lenient.onInvalid(name, raw, r.problem);
-        values[name] = p.default;
-        continue;
+      const lenient = options.lenient;
+      if (lenient === undefined) {
+        throw new OcfError(OCF.ERR_CONFIGURED, `Invalid value for parameter ${name}: '${raw}': ${r.problem}`);
       }
-      throw new OcfError(OCF.ERR_CONFIGURED, `Invalid value for parameter ${name}: '${raw}': ${r.problem}`);
+      const fallback: Fallback = p.default !== undefined ? 'default' : p.kind === 'string' ? 'raw' : 'unset';
+      lenient.onInvalid(name, raw, r.problem, fallback);
+      values[name] = fallback === 'default' ? p.default : fallback === 'raw' ? raw : undefined;
+      if (fallback !== 'default') unchecked.push(Object.freeze({ name, raw, problem: r.problem }));
+      continue;
     }
     values[name] = r.value;
   }
-  return { values: Object.freeze(values) as ParamValues<P>, missing, deprecatedSet };
+  return { values: Object.freeze(values) as ParamValues<P>, missing, deprecatedSet, unchecked };
 }

@@ -7,9 +7,9 @@ import type { Handler, Observed, OcfAgent, OcfContext } from './agent.js';
 import { uptimeMs } from './_builtins.js';
 import { checkInstance, checkLevelOf, readOcfEnv, type Env, type OcfEnv } from './env.js';
 import { checkResult, findBinary, run, spawnDetached, type Deadline } from './exec.js';
-import { DeadlineError, MissingBinaryError, OCF, OcfError, ocfCodeName, type OcfExitCode } from './exit.js';
+import { DeadlineError, MissingBinaryError, OCF, OcfError, UnknownStateError, ocfCodeName, type OcfExitCode } from './exit.js';
 import { createLog, type OcfLog } from './log.js';
-import { parseParams, type ParamTable, type ParamValues } from './params.js';
+import { parseParams, type Fallback, type InvalidParam, type ParamTable, type ParamValues } from './params.js';
 
 export interface ActionIo {
   out(s: string): void;
@@ -136,11 +136,26 @@ function makeContext(action: string, oe: OcfEnv, env: Env, log: OcfLog, c: Clock
   return ctx;
 }
 
+interface Prepared<P extends ParamTable> {
+  p: ParamValues<P>;
+  /** stop only: invalid values without a default; observe with them, never act on them */
+  unchecked: readonly InvalidParam[];
+}
+
+const FALLBACK_NOTE: Record<Fallback, string> = {
+  default: 'using its default so that the stop still runs',
+  raw: 'and no default; observing with what is known',
+  unset: 'and no default; observing with what is known',
+};
+
 /** Parameters, check level, required parameters, binaries, validate(): the rarun order. */
-async function prepare<P extends ParamTable>(agent: OcfAgent<P>, ctx: OcfContext): Promise<ParamValues<P>> {
+async function prepare<P extends ParamTable>(agent: OcfAgent<P>, ctx: OcfContext): Promise<Prepared<P>> {
   checkInstance(ctx.env);
   const lenient = ctx.action === 'stop'
-    ? { onInvalid: (name: string, raw: string, problem: string) => ctx.log.warn(`stop: invalid ${name}='${raw}' (${problem}); using its default so that the stop still runs`) }
+    ? {
+        onInvalid: (name: string, raw: string, problem: string, fallback: Fallback) =>
+          ctx.log.warn(`stop: invalid ${name}='${raw}' (${problem}) ${FALLBACK_NOTE[fallback]}`),
+      }
     : undefined;
   const parsed = parseParams(agent.spec.params, ctx.env, lenient ? { lenient } : {});
   for (const d of parsed.deprecatedSet) ctx.log.warn(`parameter ${d} is deprecated`);
@@ -154,8 +169,41 @@ async function prepare<P extends ParamTable>(agent: OcfAgent<P>, ctx: OcfContext
   for (const name of typeof b === 'function' ? b(p) : (b ?? [])) {
     if (ctx.findBinary(name) === undefined) throw new MissingBinaryError(name);
   }
-  await agent.spec.validate?.(p, ctx);
-  return p;
+  // validate() would refuse the unchecked values and turn the stop into "nothing to stop" unseen
+  if (parsed.unchecked.length === 0) await agent.spec.validate?.(p, ctx);
+  return { p, unchecked: parsed.unchecked };
+}
+
+/**
+ * A stop that cannot use some parameters (invalid, no default) looks with
+ * what it has: "stopped" is the only answer it may give without acting.
+ * Anything else fails: stopping with unchecked values could hit the wrong
+ * thing, and answering 0 could let Pacemaker start a second copy.
+ */
+async function observeUnchecked<P extends ParamTable>(
+  agent: OcfAgent<P>,
+  { p, unchecked }: Prepared<P>,
+  ctx: OcfContext,
+): Promise<number> {
+  const s = agent.spec;
+  const what = `${s.name} ${ctx.instance}`;
+  const params = unchecked.map((u) => `${u.name}='${u.raw}' is invalid (${u.problem})`).join(', ');
+  const fail = (state: string) =>
+    new UnknownStateError(
+      `cannot stop ${what}: ${state}, and parameter ${params} with no default to fall back on; fix the value, then stop again`,
+    );
+  // a required value left unset cannot be observed with
+  if (unchecked.some((u) => s.params[u.name]?.required && p[u.name] === undefined)) throw fail('its state cannot be observed');
+  let state: Observed;
+  try {
+    state = await s.observe(p, ctx);
+  } catch (e) {
+    if (e instanceof DeadlineError) throw e;
+    throw fail(`its state is unknown (${errMessage(e)})`);
+  }
+  if (state !== 'stopped') throw fail(`it is ${state}`);
+  ctx.log.info(`${what} is already stopped`);
+  return OCF.SUCCESS;
 }
 
 interface Outcome {
@@ -273,9 +321,9 @@ async function execute<P extends ParamTable>(
   ctx: OcfContext,
   log: OcfLog,
 ): Promise<Outcome> {
-  let p: ParamValues<P>;
+  let prepared: Prepared<P>;
   try {
-    p = await prepare(agent, ctx);
+    prepared = await prepare(agent, ctx);
   } catch (e) {
     const err = asOcfError(e, log);
     // validate-all reports the problem itself; bugs and timeouts are never "invalid environment"
@@ -285,7 +333,8 @@ async function execute<P extends ParamTable>(
     return invalidEnvOutcome(name, ctx.isProbe, err, log);
   }
   try {
-    return { code: await perform(agent, name, p, ctx) };
+    if (prepared.unchecked.length > 0) return { code: await observeUnchecked(agent, prepared, ctx) };
+    return { code: await perform(agent, name, prepared.p, ctx) };
   } catch (e) {
     const err = asOcfError(e, log);
     // stop never answers "not running": a failed stop must stay a failure

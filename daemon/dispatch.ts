@@ -69,7 +69,7 @@ export function createDispatcher(opts: { backends: readonly Backend[]; acl: Acce
     if (e instanceof DomainNotFoundError) return fail('domain not found', { unknownDomain: true });
     if (e instanceof PeerTimeoutError) return fail(e.message);
     if (e instanceof DOMException && e.name === 'TimeoutError') {
-      const t = new PeerTimeoutError('backend', ms, `backend ${op}`);
+      const t = new PeerTimeoutError({ peer: `backend ${op}`, phase: 'backend', ms });
       log('error', t.message);
       return fail(t.message);
     }

@@ -6,8 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FenceCommand, HashType, IPV4_MCAST_DEFAULT, IPV6_MCAST_DEFAULT, Result, commandName, hashName } from '../../protocol/constants.js';
 import { formatHostLine } from '../../protocol/host-list.js';
 import { fence } from './client.js';
-import { FenceError, formatPeer } from './errors.js';
-import { modeWarning, readKeyFile, type KeyFile } from './key-file.js';
+import { hostPort } from '../../core/host-port.js';
+import { PalisadeError } from './errors.js';
+import { modeWarning, readKeyFile, type KeyFile } from '../../core/key-file.js';
 import { ACTIONS } from './options.js';
 import type { FenceTarget } from './transports/types.js';
 import type { Plan } from './validate.js';
@@ -21,31 +22,31 @@ export interface Io {
 
 export const EXIT = { OK: 0, FAIL: 1, OFF: 2, PERM: 3 } as const;
 
-function loadKey(plan: Plan, given: boolean, io: Io): KeyFile | undefined {
+async function loadKey(plan: Plan, given: boolean, io: Io): Promise<KeyFile | undefined> {
   const { settings } = plan;
   // serial and vmchannel carry no key (fence_virt's serial client never reads one).
   const keyed = plan.transport === 'tcp' || plan.transport === 'multicast' || plan.transport === 'vsock';
   const needed = keyed && (settings.auth === HMAC_AUTH || settings.hash !== HashType.NONE || settings.auth !== HashType.NONE);
   // fence_virt checks an explicitly given key file even when nothing uses it.
   if (!needed && !given) return undefined;
-  const file = readKeyFile(settings.keyFile);
+  const file = await readKeyFile(settings.keyFile, 'client');
   for (const w of file.warnings) io.err(w);
   return file;
 }
 
 /** validate-all: parameters and key file, no daemon contact. */
-export function validateAll(plan: Plan, keyFileGiven: boolean, io: Io): number {
+export async function validateAll(plan: Plan, keyFileGiven: boolean, io: Io): Promise<number> {
   let code: number = EXIT.OK;
   for (const p of plan.problems) {
     io.err(p);
     code = EXIT.FAIL;
   }
   try {
-    const file = loadKey(plan, keyFileGiven, io);
+    const file = await loadKey(plan, keyFileGiven, io);
     const w = file && modeWarning(file);
     if (w) io.err(w);
   } catch (e) {
-    if (!(e instanceof FenceError)) throw e;
+    if (!(e instanceof PalisadeError)) throw e;
     io.err(e.message);
     code = EXIT.FAIL;
   }
@@ -76,9 +77,9 @@ function describeTarget(t: FenceTarget): string {
   switch (t.transport) {
     case 'tcp':
     case 'vmchannel':
-      return `${t.transport} ${formatPeer(t.host, t.port)}`;
+      return `${t.transport} ${hostPort(t.host, t.port)}`;
     case 'multicast':
-      return `multicast ${formatPeer(t.address, t.port)} retrans=${t.retransMs ?? 2000}ms`;
+      return `multicast ${hostPort(t.address, t.port)} retrans=${t.retransMs ?? 2000}ms`;
     case 'serial':
       return `serial ${t.device} ${t.params}`;
   }
@@ -89,7 +90,7 @@ export async function runRemoteAction(plan: Plan, keyFileGiven: boolean, io: Io)
   const spec = ACTIONS[settings.action];
   if (spec.command === undefined) throw new Error(`runRemoteAction: ${settings.action} is answered locally`);
   try {
-    const key = loadKey(plan, keyFileGiven, io);
+    const key = await loadKey(plan, keyFileGiven, io);
     if (spec.delayed && settings.delay > 0) await sleep(settings.delay * 1000);
     const target = targetOf(plan);
     if (settings.debug > 0) {
@@ -114,7 +115,7 @@ export async function runRemoteAction(plan: Plan, keyFileGiven: boolean, io: Io)
     }
     return reportResult(settings.action, reply.result, io);
   } catch (e) {
-    if (!(e instanceof FenceError)) throw e;
+    if (!(e instanceof PalisadeError)) throw e;
     io.err(e.message);
     return EXIT.FAIL;
   }

@@ -1,9 +1,9 @@
 // The programmatic fence client: one call, one exchange with fence-virt
 // daemons (palisaded or fence_virtd) over any transport. The agent's
 // actions and the palisade CLI both go through here. Failures throw
-// FenceError subclasses (ConnectError, FenceAuthError, AuthModeError,
+// PalisadeError subclasses (ConnectError, FenceAuthError, AuthModeError,
 // PeerTimeoutError, CallbackTimeoutError, CallbackListenError,
-// SerialDeviceError, ShortReadError, ReplyError, FenceAbortedError,
+// SerialDeviceError, ShortReadError, ReplyError, AbortedError,
 // UsageError); a daemon's refusal is not an exception but its result byte.
 import { HashType, RF_UUID, parseHashName, type HashName, type HashTypeValue } from '../../protocol/constants.js';
 import { hmacKeys } from '../../protocol/hmac-auth.js';

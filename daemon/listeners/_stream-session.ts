@@ -11,7 +11,7 @@ import { encodeHostList } from '../../protocol/host-list.js';
 import type { FenceRequest } from '../../protocol/fence-req.js';
 import { randomBytes } from 'node:crypto';
 import type { Peer, Reply, Service } from '../dispatch.js';
-import type { ExactReader } from '../net/exact-reader.js';
+import type { ExactReader } from '../../core/exact-reader.js';
 import type { LogFn } from '../log.js';
 import type { Credential, ListenerAuth } from './credentials.js';
 import type { Verdict } from './_request-auth.js';

@@ -26,7 +26,8 @@ import type { Server, Socket } from 'node:net';
 import { AF_INET, AF_INET6, FenceCommand } from '../../../protocol/constants.js';
 import { ipBytes, ipVersion } from '../ip-literal.js';
 import { isMulticastAddress } from '../../../protocol/multicast-address.js';
-import { CallbackTimeoutError, ConnectError, FenceAbortedError, FenceError, formatMs, formatPeer } from '../errors.js';
+import { hostPort } from '../../../core/host-port.js';
+import { AbortedError, CallbackTimeoutError, ConnectError, PalisadeError, formatMs } from '../errors.js';
 import { listenForCallbacks } from './_callback-listener.js';
 import { unionOfHosts } from './_host-union.js';
 import { openSenders, type Sender } from './_mcast-senders.js';
@@ -93,7 +94,7 @@ class Callbacks {
     socket.setNoDelay(true);
     this.#sockets.add(socket);
     socket.once('close', () => this.#sockets.delete(socket));
-    const peer = formatPeer(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
+    const peer = hostPort(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
     const work = this.#serve(socket, peer);
     this.#pending.add(work);
     void work.finally(() => this.#pending.delete(work));
@@ -118,7 +119,7 @@ class Callbacks {
       this.#answers.push({ peer, reply: await session.readAnswer() });
     } catch (e) {
       if (this.#committed && this.#committed.socket !== socket) return; // dropped by us
-      this.#failures.push(e instanceof FenceError ? e.message : `${peer}: ${(e as Error).message}`);
+      this.#failures.push(e instanceof PalisadeError ? e.message : `${peer}: ${(e as Error).message}`);
       socket.destroy();
     }
   }
@@ -191,7 +192,7 @@ function timeoutDetail(
 ): string {
   const { address, port } = target;
   const parts = [
-    `no fence daemon called back within ${formatMs(timeoutMs)} (request sent to ${formatPeer(address, port)} over UDP from ${locals.join(', ')}; ` +
+    `no fence daemon called back within ${formatMs(timeoutMs)} (request sent to ${hostPort(address, port)} over UDP from ${locals.join(', ')}; ` +
       `callback expected on TCP port ${port})`,
   ];
   if (callbacks.failures.length) parts.push(`callbacks that failed: ${callbacks.failures.join('; ')}`);
@@ -227,7 +228,7 @@ async function fence(target: MulticastTarget, call: FenceCall, opts: CallOptions
   const retransMs = target.retransMs ?? DEFAULT_RETRANS_MS;
   const family = ipVersion(target.address) === 6 ? 6 : 4;
   const multicast = isMulticastAddress(target.address);
-  const where = `${formatPeer(target.address, target.port)} (UDP)`;
+  const where = `${hostPort(target.address, target.port)} (UDP)`;
   const callbacks = new Callbacks(call, opts, call.command === FenceCommand.HOSTLIST);
 
   const server: Server = await listenForCallbacks(family, target.port, deadline, opts.signal, callbacks.onConnection);
@@ -248,7 +249,7 @@ async function fence(target: MulticastTarget, call: FenceCall, opts: CallOptions
       const windowEnd = Math.min(start + (round + 1) * retransMs, deadline);
       for (;;) {
         await callbacks.waitUntil(windowEnd, opts.signal);
-        if (opts.signal?.aborted) throw new FenceAbortedError(where, 'callback', { cause: opts.signal.reason });
+        if (opts.signal?.aborted) throw new AbortedError(where, 'callback', { cause: opts.signal.reason });
         if (callbacks.committed || Date.now() >= windowEnd) break;
         // Woken early: a unicast host with nothing on the port, so no daemon will call back (one already calling back is waited for).
         if (senders.every((s) => s.refused) && !callbacks.busy) throw refusedError();

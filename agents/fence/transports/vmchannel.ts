@@ -2,7 +2,7 @@
 // address (QEMU forwards channel_address:port to the host's channel
 // socket). fence_virt connects with a 3 s limit; so do we, or within the
 // timeout when that is smaller.
-import { formatPeer } from '../errors.js';
+import { hostPort } from '../../../core/host-port.js';
 import { openConnection } from './_connect.js';
 import { serialExchange } from './_serial-exchange.js';
 import type { CallOptions, FenceCall, FenceReply, Transport, VmchannelTarget } from './types.js';
@@ -10,7 +10,7 @@ import type { CallOptions, FenceCall, FenceReply, Transport, VmchannelTarget } f
 const CONNECT_LIMIT_MS = 3000;
 
 async function fence(target: VmchannelTarget, call: FenceCall, opts: CallOptions): Promise<FenceReply> {
-  const peer = formatPeer(target.host, target.port);
+  const peer = hostPort(target.host, target.port);
   const socket = await openConnection(target.host, target.port, peer, Math.min(CONNECT_LIMIT_MS, opts.timeoutMs), opts.signal,
     'check that the guest has the guestfwd channel (channel_address, -A) and that fence_virtd serves it (listener "serial", mode "vmchannel")');
   socket.setNoDelay(true);

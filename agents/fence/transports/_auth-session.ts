@@ -9,9 +9,8 @@ import { challengeResponse, verifyChallengeResponse } from '../../../protocol/le
 import { randomBytes } from '../random.js';
 import { FenceAuthError, ShortReadError } from '../errors.js';
 import { readHostRecords } from './_host-list.js';
-import type { Session } from './_session.js';
 import type { ExactReader } from '../../../core/exact-reader.js';
-import type { CallAuth, CallOptions, FenceReply } from './types.js';
+import type { CallAuth, CallOptions, FenceReply, Session } from './types.js';
 
 type LegacyAuth = Extract<CallAuth, { mode: 'legacy' }>;
 

@@ -8,9 +8,8 @@ import { Result } from '../../../protocol/constants.js';
 import { HELLO_SIZE, TAG_SIZE, clientProof, openDaemonHello, verifyResultTag } from '../../../protocol/hmac-auth.js';
 import { AuthModeError, FenceAuthError, ShortReadError } from '../errors.js';
 import { readHostRecords } from './_host-list.js';
-import type { Session } from './_session.js';
 import type { ExactReader } from '../../../core/exact-reader.js';
-import type { CallAuth, CallOptions, FenceReply } from './types.js';
+import type { CallAuth, CallOptions, FenceReply, Session } from './types.js';
 
 type HmacAuth = Extract<CallAuth, { mode: 'hmac-sha256' }>;
 

@@ -5,11 +5,7 @@ import type { Socket } from 'node:net';
 import { openLegacySession } from './_auth-session.js';
 import { openHmacSession } from './_hmac-session.js';
 import { ExactReader } from '../../../core/exact-reader.js';
-import type { CallOptions, FenceCall, FenceReply } from './types.js';
-
-export interface Session {
-  readAnswer(): Promise<FenceReply>;
-}
+import type { CallOptions, FenceCall, Session } from './types.js';
 
 /**
  * `requests`: the request bytes this call sent (hmac-sha256 binds the

@@ -95,6 +95,11 @@ export interface FenceReply {
   readonly warnings?: readonly string[];
 }
 
+/** An authenticated stream exchange, after the request: tcp's and a multicast callback's. */
+export interface Session {
+  readAnswer(): Promise<FenceReply>;
+}
+
 export interface Transport<T extends FenceTarget = FenceTarget> {
   readonly name: T['transport'];
   fence(target: T, call: FenceCall, options: CallOptions): Promise<FenceReply>;

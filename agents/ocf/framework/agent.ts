@@ -10,7 +10,6 @@ import type { ParamTable, ParamValues } from './params.js';
 
 export type { ActionSpec } from './metadata.js';
 export type { RunOptions, RunResult, DetachOptions } from './exec.js';
-export { runAgent, runAction } from './run.js';
 
 /** What observe() reports; a failed or unknown state is thrown as OcfError. */
 export type Observed = 'running' | 'stopped' | 'promoted';

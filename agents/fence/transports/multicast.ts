@@ -25,7 +25,7 @@
 import type { Server, Socket } from 'node:net';
 import { AF_INET, AF_INET6, FenceCommand } from '../../../protocol/constants.js';
 import { ipBytes, ipVersion } from '../ip-literal.js';
-import { isMulticastAddress } from '../../../protocol/multicast-address.js';
+import { isMulticastAddress } from '../../../core/multicast-address.js';
 import { hostPort } from '../../../core/host-port.js';
 import { AbortedError, CallbackTimeoutError, ConnectError, PalisadeError, formatMs } from '../errors.js';
 import { listenForCallbacks } from './_callback-listener.js';

@@ -11,7 +11,7 @@ import { choice, configError, port as portOf, repeatedKeys, strOr, unknownKeys }
 import type { ConfigSection } from '../../config/tree.js';
 import { printable } from '../../_text.js';
 import { readListenerAuth, type ListenerAuth } from '../credentials.js';
-import { isMulticastAddress } from '../../../protocol/multicast-address.js';
+import { isMulticastAddress } from '../../../core/multicast-address.js';
 import type { ListenerContext } from '../types.js';
 
 export type Family = 'ipv4' | 'ipv6';

@@ -28,8 +28,6 @@ export const ERROR_CODES = {
   PAL_ERR_REPLY: 'a reply from the daemon that cannot be interpreted',
 } as const satisfies Record<ErrorCode, string>;
 
-export type PalisadeErrorCode = keyof typeof ERROR_CODES;
-
 export function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }

@@ -1,5 +1,5 @@
 // The stream half of the legacy fence-virt exchange, shared by tcp and the
-// multicast callback (reference §2): we challenge the daemon first and check
+// multicast callback (fence-virt common/simple_auth.c): we challenge the daemon first and check
 // its answer in constant time, then answer its challenge; the answer (result
 // byte or host list) comes after. With auth none both challenges are
 // skipped, as sock_challenge/sock_response do.

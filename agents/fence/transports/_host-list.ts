@@ -1,4 +1,4 @@
-// The records of a host list (reference §3.5): 130-byte host_state_t until
+// The records of a host list (fence-virt client/tcp.c, server/tcp.c): 130-byte host_state_t until
 // the all-zero terminator. Shared by every transport; what follows the
 // terminator differs (a trailing byte, a tag, a serial response).
 import { HOST_RECORD_SIZE } from '../../../protocol/constants.js';

@@ -1,4 +1,4 @@
-// The serial/vmchannel framing (reference §3.3), over any byte stream: a
+// The serial/vmchannel framing (fence-virt client/serial.c, server/serial.c), over any byte stream: a
 // 74-byte serial_req_t out, then scan for the magic ("abba"), then one
 // response byte. A host list (0xFD) follows with 130-byte records up to the
 // zero terminator and a closing serial_resp_t carrying the result. No key,

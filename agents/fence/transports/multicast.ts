@@ -1,6 +1,6 @@
 // fence_xvm: the request goes out by UDP (to a group from every local
 // address, or to one host), the daemons connect back to our TCP listener,
-// and the stream exchange runs on that callback (reference §3.2).
+// and the stream exchange runs on that callback (fence-virt client/mcast.c).
 //
 // Timing. Rounds start every `retransMs`: each sends one freshly signed
 // request per sender (same seqno throughout, so daemons' history drops the

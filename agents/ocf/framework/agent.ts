@@ -1,6 +1,6 @@
 // The agent contract: a parameter table plus observe/start/stop (and
 // optionally promote/demote/notify/reload). No exit codes, stderr or XML in
-// agents; the framework derives those (style.md §4).
+// agents; the framework derives those (as resource-agents' ocf-rarun).
 
 import type { Env } from './env.js';
 import type { DetachOptions, RunOptions, RunResult } from './exec.js';

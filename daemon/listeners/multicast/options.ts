@@ -1,5 +1,5 @@
 // The `listeners { multicast { … } }` block, as fence_virtd reads it
-// (server/mcast.c, reference §5): address, port, family, interface, plus
+// (fence-virt server/mcast.c): address, port, family, interface, plus
 // key_file / hash / auth / group through readListenerAuth.
 // Fixed, not copied: fence_virtd turns an unknown `interface` into ifindex 0
 // and silently joins on any interface (mcast.c:503-512); here it is an

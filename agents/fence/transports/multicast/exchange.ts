@@ -23,17 +23,31 @@
 //   rule holds for a unicast address: it may be a broadcast address, or a
 //   relay, with several daemons behind it.
 import type { Server, Socket } from 'node:net';
-import { AF_INET, AF_INET6, FenceCommand } from '../../../protocol/constants.js';
-import { ipBytes, ipVersion } from '../ip-literal.js';
-import { isMulticastAddress } from '../../../core/multicast-address.js';
-import { hostPort } from '../../../core/host-port.js';
-import { AbortedError, CallbackTimeoutError, ConnectError, PalisadeError, formatMs } from '../errors.js';
-import { listenForCallbacks } from './_callback-listener.js';
-import { unionOfHosts } from './_host-union.js';
-import { openSenders, type Sender } from './_mcast-senders.js';
-import { requestBytes } from './_request.js';
-import { openSession } from './_session.js';
-import type { CallOptions, FenceCall, FenceReply, MulticastTarget, Transport } from './types.js';
+import { AF_INET, AF_INET6, FenceCommand } from '../../../../protocol/constants.js';
+import { ipBytes, ipVersion } from '../../ip-literal.js';
+import { isMulticastAddress } from '../../../../core/multicast-address.js';
+import { hostPort } from '../../../../core/host-port.js';
+import { AbortedError, CallbackTimeoutError, ConnectError, PalisadeError, formatMs } from '../../errors.js';
+import { listenForCallbacks } from '../_callback-listener.js';
+import { unionOfHosts } from '../_host-union.js';
+import { openSenders, type Sender } from '../_mcast-senders.js';
+import { requestBytes } from '../_request.js';
+import { openSession } from '../_session.js';
+import type { CallOptions, FenceCall, FenceReply } from '../types.js';
+
+export interface MulticastTarget {
+  readonly transport: 'multicast';
+  /**
+   * A multicast group (225.0.0.12, ff05::3:1): the request goes out from
+   * every local address of its family. Or one host's unicast address: one
+   * datagram, from the local address the kernel routes it from.
+   */
+  readonly address: string;
+  /** The daemons' UDP port, and the TCP port we listen on for their callback (fence_xvm uses one number for both). */
+  readonly port: number;
+  /** Retransmit interval (fence_xvm's retrans, 1/10 s units there). Default 2000 ms. */
+  readonly retransMs?: number;
+}
 
 const DEFAULT_RETRANS_MS = 2000;
 /** Sent requests kept for matching an hmac-sha256 hello; daemons answer recent ones. */
@@ -222,7 +236,7 @@ async function sendRound(senders: readonly Sender[], call: FenceCall, family: 4 
   return errors;
 }
 
-async function fence(target: MulticastTarget, call: FenceCall, opts: CallOptions): Promise<FenceReply> {
+export async function fence(target: MulticastTarget, call: FenceCall, opts: CallOptions): Promise<FenceReply> {
   const start = Date.now();
   const deadline = start + opts.timeoutMs;
   const retransMs = target.retransMs ?? DEFAULT_RETRANS_MS;
@@ -266,4 +280,3 @@ async function fence(target: MulticastTarget, call: FenceCall, opts: CallOptions
   }
 }
 
-export const multicastTransport: Transport<MulticastTarget> = { name: 'multicast', fence };

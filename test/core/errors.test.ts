@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import * as core from '../../core/errors.js';
@@ -7,18 +7,9 @@ import * as daemonErrors from '../../daemon/errors.js';
 import * as fenceErrors from '../../agents/fence/errors.js';
 import { ExactReader } from '../../core/exact-reader.js';
 import { decodeRequest } from '../../protocol/fence-req.js';
+import { ROOT, sources } from '../helpers/sources.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 
-async function sources(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(join(ROOT, dir), { withFileTypes: true })) {
-    const rel = join(dir, e.name);
-    if (e.isDirectory()) out.push(...await sources(rel));
-    else if (e.name.endsWith('.ts')) out.push(rel);
-  }
-  return out;
-}
 
 describe('one error root', () => {
   it('the daemon and the agent share one PeerTimeoutError, built from named fields', () => {

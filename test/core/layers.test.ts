@@ -1,21 +1,12 @@
 // The layers point one way: protocol/ (pure) <- core/ <- daemon/, agents/ <- cli/,
 // and no module imports itself back through a chain, not even for a type.
 import { describe, expect, it } from 'vitest';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
+import { ROOT, sources } from '../helpers/sources.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const TOP = ['protocol', 'core', 'daemon', 'agents', 'cli'] as const;
 
-async function sources(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(join(ROOT, dir), { withFileTypes: true })) {
-    const rel = join(dir, e.name);
-    if (e.isDirectory()) out.push(...await sources(rel));
-    else if (e.name.endsWith('.ts')) out.push(rel);
-  }
-  return out;
-}
 
 /** Every module each source imports or re-exports (value or type), repo-relative, plus bare specifiers. */
 async function importGraph(): Promise<Map<string, string[]>> {

@@ -13,8 +13,8 @@ import { planAction, resolveSettings } from '../../agents/fence/validate.js';
 import { parseStdin } from '../../agents/fence/parse-stdin.js';
 import { fence } from '../../agents/fence/client.js';
 import { UsageError } from '../../core/errors.js';
+import { ROOT, sources } from '../helpers/sources.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const specs = TRANSPORTS as readonly TransportSpec<FenceTarget>[];
 const stdinName = (k: SettingKey): string => OPTIONS.find((o) => o.key === k)!.name;
 /** A valid value for each transport setting. */
@@ -23,15 +23,6 @@ const VALID: Partial<Record<SettingKey, string>> = {
 };
 const plan = (text: string) => planAction(resolveSettings(parseStdin(`action=list\n${text}`)));
 
-async function sources(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(join(ROOT, dir), { withFileTypes: true })) {
-    const rel = join(dir, e.name);
-    if (e.isDirectory()) out.push(...await sources(rel));
-    else if (e.name.endsWith('.ts')) out.push(rel);
-  }
-  return out;
-}
 
 describe('transport registry', () => {
   it('no file of the agent names a transport outside its own folder and the registry', async () => {

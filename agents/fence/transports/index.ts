@@ -21,21 +21,24 @@ type TargetOf<S> = S extends TransportSpec<infer T> ? T : never;
 export type FenceTarget = TargetOf<Registered>;
 export type TransportName = Registered['name'];
 
+/** The registry through the common contract: each descriptor only ever gets targets of its own kind (looked up by `transport`). */
+const ALL = TRANSPORTS as readonly TransportSpec<FenceTarget>[];
+
 export function transportSpec(name: TransportName): TransportSpec<FenceTarget>;
 export function transportSpec(name: string): TransportSpec<FenceTarget> | undefined;
 export function transportSpec(name: string): TransportSpec<FenceTarget> | undefined {
-  return (TRANSPORTS as readonly TransportSpec<FenceTarget>[]).find((t) => t.name === name);
+  return ALL.find((t) => t.name === name);
 }
 
 /** The transports an agent name offers, in selection order: under a C client's name, only that client's. */
 export function transportsFor(agent: AgentName): readonly TransportSpec<FenceTarget>[] {
-  const all = TRANSPORTS as readonly TransportSpec<FenceTarget>[];
-  return agent === AGENT_NAME ? all : all.filter((t) => (t.clients as readonly string[]).includes(agent));
+  return agent === AGENT_NAME ? ALL : ALL.filter((t) => (t.clients as readonly string[]).includes(agent));
 }
 
 /** The transports that can be used in this build. */
-export const availableTransports = (): readonly TransportSpec<FenceTarget>[] =>
-  (TRANSPORTS as readonly TransportSpec<FenceTarget>[]).filter((t) => t.load !== undefined);
+export function availableTransports(): readonly TransportSpec<FenceTarget>[] {
+  return ALL.filter((t) => t.load !== undefined);
+}
 
 /** "tcp or multicast": the transports that carry a key in this build. */
 export function keyedNames(): string {

@@ -236,7 +236,7 @@ describe('readConfigFile', () => {
     await chmod(dir, 0o755);
     const path = join(dir, 'secret.conf');
     await writeFile(path, 'a = "b";', { mode: 0o600 });
-    const r = await runAsNobody(['protocol/errors.ts', 'core/errors.ts', 'daemon/errors.ts', 'daemon/_text.ts', 'daemon/config/parse.ts'], `
+    const r = await runAsNobody(['daemon/errors.ts', 'daemon/_text.ts', 'daemon/config/parse.ts'], `
       import { readConfigFile } from './daemon/config/parse.js';
       try { await readConfigFile(${JSON.stringify(path)}); console.log('read it'); }
       catch (e) { console.log(e.constructor.name + ': ' + e.message); }

@@ -7,8 +7,8 @@
 //      in-process client (sha256 request hash + two-way sha256 auth, new
 //      connection per request, random seqno), i.e. what the daemon sustains;
 //   2. the real fence_virt CLI, status, median of K runs (end to end), and
-//      sequential CLI requests for N seconds: the reference's own baseline
-//      measure (fence-virt-protocol.md §8, "sequential 10 s");
+//      sequential CLI requests for N seconds: the baseline measure
+//      of fence_virtd's own tcp listener ("sequential 10 s");
 //   3. latency of one status request while 20 other connections sit idle.
 // Needs `npm run build` first (bench/run.sh does it).
 import { spawn } from 'node:child_process';

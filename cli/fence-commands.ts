@@ -4,7 +4,7 @@
 import { FenceCommand, Result } from '../protocol/constants.js';
 import { formatHostLine } from '../protocol/host-list.js';
 import { fence, type FenceTarget } from '../agents/fence/client.js';
-import { readKeyFile } from '../agents/fence/key-file.js';
+import { readKeyFile } from '../core/key-file.js';
 
 export interface FenceCliOptions {
   readonly host: string;
@@ -30,7 +30,7 @@ const RESULT_TEXT: Record<number, string> = {
 /** Exit codes follow fence_virt: 0 success (status: on), 2 off, 3 permission denied, 1 anything else. */
 export async function runFenceVerb(verb: Verb, domain: string | undefined, o: FenceCliOptions): Promise<{ code: number; out: string }> {
   const needsKey = o.hash !== 'none' || o.auth !== 'none';
-  const key = needsKey ? readKeyFile(o.key) : undefined;
+  const key = needsKey ? await readKeyFile(o.key, 'client') : undefined;
   const target: FenceTarget = o.multicast !== undefined
     ? { transport: 'multicast', address: o.multicast, port: o.port }
     : { transport: 'tcp', host: o.host, port: o.port };

@@ -11,8 +11,3 @@ export function printable(s: string, max = 40): string {
   return cut.replace(/[\x00-\x1f\x7f]/g, (ch) =>
     ch === '\n' ? '\\n' : ch === '\t' ? '\\t' : ch === '\r' ? '\\r' : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
-
-/** `host:port`, with an IPv6 host in brackets: for logs and listener descriptions. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}

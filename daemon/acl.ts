@@ -1,4 +1,4 @@
-// The `groups` ACL of fence_virt.conf (server/static_map.c, reference §4.3):
+// The `groups` ACL of fence_virt.conf (fence-virt server/static_map.c):
 //   groups { group { name = "c1"; ip = "10.0.0.1"; uuid = "vm1"; uuid = "<uuid>"; } }
 // A source (peer IP, vsock CID, or a domain UUID for the serial listener)
 // may act on a target (the request's domain, name or UUID) when some group

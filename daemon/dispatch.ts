@@ -1,6 +1,6 @@
 // The core of palisaded: turns a verified request into backend calls and a
-// result code, with fence_virtd's semantics (server/libvirt.c, reference
-// §4.1). Listeners see only `Service`; ACL and cluster scope are applied
+// result code, with fence_virtd's semantics (fence-virt server/libvirt.c).
+// Listeners see only `Service`; ACL and cluster scope are applied
 // here because what they protect depends on the operation. With several
 // backends, a domain belongs to the first backend that has it.
 import { FenceCommand, Result, commandName } from '../protocol/constants.js';
@@ -69,7 +69,7 @@ export function createDispatcher(opts: { backends: readonly Backend[]; acl: Acce
     if (e instanceof DomainNotFoundError) return fail('domain not found', { unknownDomain: true });
     if (e instanceof PeerTimeoutError) return fail(e.message);
     if (e instanceof DOMException && e.name === 'TimeoutError') {
-      const t = new PeerTimeoutError('backend', ms, `backend ${op}`);
+      const t = new PeerTimeoutError({ peer: `backend ${op}`, phase: 'backend', ms });
       log('error', t.message);
       return fail(t.message);
     }

@@ -1,4 +1,4 @@
-// Recently handled requests (server/history.c, reference §4.4). Two requests
+// Recently handled requests (fence-virt server/history.c). Two requests
 // are the same when op and seqno are equal and the domains match ASCII
 // case-insensitively; random, hash and peer are ignored, as in fence_virtd.
 // fence_virtd keeps entries 10 s at time() granularity (so 10-11 s); here

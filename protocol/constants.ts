@@ -20,7 +20,6 @@ export const HMAC_SHA256_HASHTYPE = 0x48;
 export type WireHashType = HashTypeValue | typeof HMAC_SHA256_HASHTYPE;
 
 export const Result = { SUCCESS: 0, FAIL: 1, OFF: 2, PERM: 3, HOSTLIST: 253 } as const;
-export type ResultValue = (typeof Result)[keyof typeof Result];
 
 export const REQUEST_SIZE = 176;
 export const DOMAIN_FIELD = 64;

@@ -142,7 +142,8 @@ export function requestVerifier(key: Uint8Array): (bytes: Uint8Array, minimum: H
     if (key.length === 0) return { ok: false, reason: 'empty-key' };
     let hasher = hashers.get(hashType);
     if (!hasher) hashers.set(hashType, (hasher = keyedHasher(hashType, key)));
-    const unsigned = bytes.slice();
+    // A copy even when `bytes` is a Buffer, whose slice() is a view.
+    const unsigned = new Uint8Array(bytes);
     unsigned.fill(0, OFF.hash);
     return equalBytes(hasher.digest(unsigned), bytes.subarray(OFF.hash)) ? { ok: true } : { ok: false, reason: 'mismatch' };
   };

@@ -71,12 +71,6 @@ export function verifySealedRequest(keys: HmacKeys, bytes: Uint8Array): boolean 
   return equalBytes(mac(keys, 'request', bytes.subarray(0, SEALED_PREFIX)), bytes.subarray(SEALED_PREFIX));
 }
 
-/** The client's nonce carried in a sealed request. */
-export function clientNonceOf(bytes: Uint8Array): Uint8Array {
-  check(REQUEST_SIZE, bytes, 'request');
-  return bytes.slice(NONCE_OFFSET, SEALED_PREFIX);
-}
-
 /** Daemon -> client: Nd || HMAC(Kdaemon, R || Nd). */
 export function daemonHello(keys: HmacKeys, request: Uint8Array, daemonNonce: Uint8Array): Uint8Array {
   check(REQUEST_SIZE, request, 'request');

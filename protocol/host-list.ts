@@ -1,4 +1,4 @@
-// host_state_t (xvm.h:104-109) and the host-list stream (reference §3.5):
+// host_state_t (xvm.h:104-109) and the host-list stream (server/tcp.c):
 //   0xFD, one 130-byte record per domain, a 130-byte zero terminator,
 //   then one trailing result byte (ignored by the C client).
 // Record: domain[64] | uuid[64] | state u8 | pad u8. fence_virtd leaves

@@ -1,6 +1,6 @@
 // The legacy fence-virt authentication (common/simple_auth.c): a plain keyed
 // hash H(key || message), digest left-aligned in a zeroed 64-byte block.
-// It is not an HMAC and has no role binding (see the reference, §2); kept
+// It is not an HMAC and has no role binding; kept
 // only for interop with fence_virt, fence_xvm and fence_virtd.
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';

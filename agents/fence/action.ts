@@ -3,13 +3,13 @@
 // client's: the result byte; status prints Status: ON/OFF; list prints
 // fence_virt's lines). Local failures exit 1 with one specific line.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FenceCommand, HashType, IPV4_MCAST_DEFAULT, IPV6_MCAST_DEFAULT, Result, commandName, hashName } from '../../protocol/constants.js';
+import { FenceCommand, HashType, Result, commandName, hashName } from '../../protocol/constants.js';
 import { formatHostLine } from '../../protocol/host-list.js';
 import { fence } from './client.js';
-import { FenceError, formatPeer } from './errors.js';
-import { modeWarning, readKeyFile, type KeyFile } from './key-file.js';
+import { PalisadeError } from './errors.js';
+import { modeWarning, readKeyFile, type KeyFile } from '../../core/key-file.js';
 import { ACTIONS } from './options.js';
-import type { FenceTarget } from './transports/types.js';
+import { transportSpec } from './transports/index.js';
 import type { Plan } from './validate.js';
 import { HMAC_AUTH, authValue } from './values.js';
 
@@ -21,67 +21,35 @@ export interface Io {
 
 export const EXIT = { OK: 0, FAIL: 1, OFF: 2, PERM: 3 } as const;
 
-function loadKey(plan: Plan, given: boolean, io: Io): KeyFile | undefined {
+async function loadKey(plan: Plan, given: boolean, io: Io): Promise<KeyFile | undefined> {
   const { settings } = plan;
   // serial and vmchannel carry no key (fence_virt's serial client never reads one).
-  const keyed = plan.transport === 'tcp' || plan.transport === 'multicast' || plan.transport === 'vsock';
+  const keyed = transportSpec(plan.transport).keyed;
   const needed = keyed && (settings.auth === HMAC_AUTH || settings.hash !== HashType.NONE || settings.auth !== HashType.NONE);
   // fence_virt checks an explicitly given key file even when nothing uses it.
   if (!needed && !given) return undefined;
-  const file = readKeyFile(settings.keyFile);
+  const file = await readKeyFile(settings.keyFile, 'client');
   for (const w of file.warnings) io.err(w);
   return file;
 }
 
 /** validate-all: parameters and key file, no daemon contact. */
-export function validateAll(plan: Plan, keyFileGiven: boolean, io: Io): number {
+export async function validateAll(plan: Plan, keyFileGiven: boolean, io: Io): Promise<number> {
   let code: number = EXIT.OK;
   for (const p of plan.problems) {
     io.err(p);
     code = EXIT.FAIL;
   }
   try {
-    const file = loadKey(plan, keyFileGiven, io);
+    const file = await loadKey(plan, keyFileGiven, io);
     const w = file && modeWarning(file);
     if (w) io.err(w);
   } catch (e) {
-    if (!(e instanceof FenceError)) throw e;
+    if (!(e instanceof PalisadeError)) throw e;
     io.err(e.message);
     code = EXIT.FAIL;
   }
   return code;
-}
-
-function targetOf(plan: Plan): FenceTarget {
-  const s = plan.settings;
-  switch (plan.transport) {
-    case 'tcp':
-      // selectTransport chose tcp because ipaddr was given.
-      return { transport: 'tcp', host: s.ipaddr!, port: s.ipport };
-    case 'multicast': {
-      const address = s.multicastAddress ?? (s.ipFamily === 'ipv6' ? IPV6_MCAST_DEFAULT : IPV4_MCAST_DEFAULT);
-      return { transport: 'multicast', address, port: s.ipport, retransMs: s.retrans * 100 };
-    }
-    case 'serial':
-      return { transport: 'serial', device: s.serialDevice!, params: s.serialParams };
-    case 'vmchannel':
-      return { transport: 'vmchannel', host: s.channelAddress, port: s.ipport };
-    case 'vsock':
-      // planAction refuses it: no vsock transport in this version.
-      throw new Error('runRemoteAction: vsock is not available');
-  }
-}
-
-function describeTarget(t: FenceTarget): string {
-  switch (t.transport) {
-    case 'tcp':
-    case 'vmchannel':
-      return `${t.transport} ${formatPeer(t.host, t.port)}`;
-    case 'multicast':
-      return `multicast ${formatPeer(t.address, t.port)} retrans=${t.retransMs ?? 2000}ms`;
-    case 'serial':
-      return `serial ${t.device} ${t.params}`;
-  }
 }
 
 export async function runRemoteAction(plan: Plan, keyFileGiven: boolean, io: Io): Promise<number> {
@@ -89,11 +57,12 @@ export async function runRemoteAction(plan: Plan, keyFileGiven: boolean, io: Io)
   const spec = ACTIONS[settings.action];
   if (spec.command === undefined) throw new Error(`runRemoteAction: ${settings.action} is answered locally`);
   try {
-    const key = loadKey(plan, keyFileGiven, io);
+    const key = await loadKey(plan, keyFileGiven, io);
     if (spec.delayed && settings.delay > 0) await sleep(settings.delay * 1000);
-    const target = targetOf(plan);
+    const transport = transportSpec(plan.transport);
+    const target = transport.fromSettings(settings);
     if (settings.debug > 0) {
-      io.err(`debug: ${describeTarget(target)} ${commandName(spec.command)} ` +
+      io.err(`debug: ${transport.describe(target)} ${commandName(spec.command)} ` +
         `domain='${settings.domain ?? ''}' hash=${hashName(settings.hash)} auth=${authValue.format(settings.auth)} timeout=${settings.timeout}s`);
     }
     const reply = await fence(target, { key: key?.key, hash: settings.hash, auth: settings.auth }, spec.command, settings.domain ?? '', {
@@ -114,7 +83,7 @@ export async function runRemoteAction(plan: Plan, keyFileGiven: boolean, io: Io)
     }
     return reportResult(settings.action, reply.result, io);
   } catch (e) {
-    if (!(e instanceof FenceError)) throw e;
+    if (!(e instanceof PalisadeError)) throw e;
     io.err(e.message);
     return EXIT.FAIL;
   }

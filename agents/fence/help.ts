@@ -1,6 +1,7 @@
 // -h: the option table as text, flag and stdin name side by side; under a
 // C client's name, only that client's options.
 import { AGENT_NAME, optionsFor, type AgentName, type AnyOptionSpec } from './options.js';
+import { transportsFor } from './transports/index.js';
 
 function usageLine(o: AnyOptionSpec): string {
   const arg = o.argName?.toUpperCase();
@@ -16,21 +17,38 @@ function describe(o: AnyOptionSpec, agent: AgentName): string {
   return notes.length ? `${o.summary} [${notes.join('; ')}]` : o.summary;
 }
 
-const TRANSPORTS: Record<AgentName, readonly string[]> = {
-  [AGENT_NAME]: [
-    'Transport, from the parameters: vsock (-S) is not available in this version; ipaddr (-T) selects tcp;',
-    'serial_device (-D) serial; channel_address (-A) vmchannel; otherwise multicast (-a, default 225.0.0.12),',
-    'where the hosts call back on TCP port ipport. --name=value long forms of the stdin names work too.',
-  ],
-  fence_xvm: [
-    'This is fence_palisade in fence_xvm compatibility mode: multicast only, fence_xvm\'s options.',
-    'The request goes to multicast_address (-a) on UDP port ipport (-p); the hosts call back on TCP port ipport.',
-  ],
-  fence_virt: [
-    'This is fence_palisade in fence_virt compatibility mode, with fence_virt\'s options: ipaddr (-T) selects',
-    'tcp, serial_device (-D) serial, otherwise vmchannel to channel_address (-A); vsock (-S) is not available.',
-  ],
+const MODE: Record<AgentName, string | undefined> = {
+  [AGENT_NAME]: undefined,
+  fence_xvm: "This is fence_palisade in fence_xvm compatibility mode, with fence_xvm's options.",
+  fence_virt: "This is fence_palisade in fence_virt compatibility mode, with fence_virt's options.",
 };
+
+/** Words joined into lines of at most `width` characters. */
+function wrap(text: string, width = 100): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
+}
+
+/** How the options pick a transport under this name, from the transports' own descriptions. */
+function transportText(agent: AgentName): string[] {
+  const offered = transportsFor(agent);
+  const fallback = offered.find((t) => t.defaultFor?.includes(agent));
+  const parts = [
+    ...(MODE[agent] ? [MODE[agent]] : []),
+    offered.length === 1
+      ? `Transport: ${offered[0]!.name} only; ${offered[0]!.help}.`
+      : `Transport, from the parameters (the first given wins): ${offered.map((t) => t.help).join('; ')}; with none of them, ${fallback?.name ?? 'none'}.`,
+    ...(agent === AGENT_NAME ? ['--name=value long forms of the stdin names work too.'] : []),
+  ];
+  return wrap(parts.join(' '));
+}
 
 export function renderHelp(agent: AgentName = AGENT_NAME): string {
   const lines = [
@@ -47,7 +65,7 @@ export function renderHelp(agent: AgentName = AGENT_NAME): string {
   lines.push(
     '',
     'Exit status: 0 success (status: on), 2 status: off, 1 failure, 3 permission denied.',
-    ...TRANSPORTS[agent],
+    ...transportText(agent),
     '',
   );
   return lines.join('\n');

@@ -5,16 +5,17 @@
 // with its getopt letters and advertised defaults, so a configuration made
 // against fence_xvm or fence_virt reads the same.
 import { ACTION_NAMES, AGENT_NAME, optionsFor, type AgentName, type AnyOptionSpec } from './options.js';
+import { transportsFor } from './transports/index.js';
 import { el, renderDocument, type XmlElement } from './xml.js';
 
 const NOTE = 'NOTE: as with fence_virt, reboot of a virtual machine that is off leaves it off.';
 
 function longdesc(agent: AgentName): string {
+  const transports = `Transports: ${transportsFor(agent).filter((t) => t.load).map((t) => `${t.name}, ${t.description}`).join('; ')}.`;
   if (agent === AGENT_NAME) {
-    return `${AGENT_NAME} fences virtual machines through a daemon on their host (palisaded, or fence_virtd from fence-virt). It speaks the fence_virt/fence_xvm wire protocol and accepts their parameters, so it can replace either agent in an existing configuration.\n\n${NOTE}`;
+    return `${AGENT_NAME} fences virtual machines through a daemon on their host (palisaded, or fence_virtd from fence-virt). It speaks the fence_virt/fence_xvm wire protocol and accepts their parameters, so it can replace either agent in an existing configuration.\n\n${transports}\n\n${NOTE}`;
   }
-  const how = agent === 'fence_xvm' ? 'over multicast (or to one host by unicast)' : 'over a serial port, a VM channel or TCP';
-  return `${agent} fences virtual machines through a daemon on their host (fence_virtd, or palisaded) ${how}. This is palisade's fence_palisade in ${agent} compatibility mode: it takes the parameters of the fence-virt ${agent} client.\n\n${NOTE}`;
+  return `${agent} fences virtual machines through a daemon on their host (fence_virtd, or palisaded). This is palisade's fence_palisade in ${agent} compatibility mode: it takes the parameters of the fence-virt ${agent} client.\n\n${transports}\n\n${NOTE}`;
 }
 
 function getopt(o: AnyOptionSpec, agent: AgentName): string {

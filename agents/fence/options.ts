@@ -4,7 +4,6 @@
 // Under the name fence_xvm or fence_virt only the rows of that client count
 // (`clients`), so each name accepts exactly its C client's flags.
 import { DEFAULT_KEY_FILE, DEFAULT_PORT, FenceCommand, HashType, type FenceCommandValue, type HashTypeValue } from '../../protocol/constants.js';
-import type { TransportName } from './transports/types.js';
 import {
   authValue, booleanValue, checkDomain, checkHost, checkIpLiteral, checkMulticastTarget, checkSerialParams, debugLevel, hashValue,
   integerValue, optional, selectValue, stringValue, type AuthMode, type ValueType,
@@ -104,8 +103,6 @@ export interface OptionSpec<K extends SettingKey> {
   readonly once?: boolean;
   /** Command line only: not a stdin parameter, not in meta-data (help, version). */
   readonly cliOnly?: boolean;
-  /** Transports that read it; absent: all. Giving it for another transport draws a warning. */
-  readonly usedBy?: readonly TransportName[];
 }
 
 export type AnyOptionSpec = { [K in SettingKey]: OptionSpec<K> }[SettingKey];
@@ -115,9 +112,6 @@ const opt = <K extends SettingKey>(spec: OptionSpec<K>): AnyOptionSpec => spec a
 const BOTH: readonly ClientName[] = ['fence_virt', 'fence_xvm'];
 const VIRT: readonly ClientName[] = ['fence_virt'];
 const XVM: readonly ClientName[] = ['fence_xvm'];
-
-const NETWORK: readonly TransportName[] = ['tcp', 'multicast', 'vmchannel', 'vsock'];
-const KEYED: readonly TransportName[] = ['tcp', 'multicast', 'vsock'];
 
 const domainType = stringValue(checkDomain);
 const DOMAIN_SUMMARY = 'Virtual machine (libvirt domain name or UUID) to fence';
@@ -129,57 +123,57 @@ export const OPTIONS: readonly AnyOptionSpec[] = [
   }),
   opt({
     name: 'ip_family', key: 'ipFamily', flags: ['i'], argName: 'family', type: selectValue<IpFamily>(['auto', 'ipv4', 'ipv6']),
-    default: 'auto', required: false, summary: 'Multicast IP family (auto follows the address)', usedBy: ['multicast'], clients: XVM,
+    default: 'auto', required: false, summary: 'Multicast IP family (auto follows the address)', clients: XVM,
   }),
   opt({
     name: 'multicast_address', key: 'multicastAddress', flags: ['a'], argName: 'address', type: optional(stringValue(checkMulticastTarget)),
     default: undefined, required: false,
     summary: "Multicast address (225.0.0.12 for IPv4, ff05::3:1 for IPv6), or one host's unicast address; selects multicast",
-    usedBy: ['multicast'], clients: XVM,
+    clients: XVM,
   }),
   opt({
     name: 'ipaddr', key: 'ipaddr', flags: ['T'], argName: 'address', type: optional(stringValue(checkHost)), default: undefined,
-    required: false, summary: 'Address of the host daemon (palisaded or fence_virtd); selects TCP', usedBy: ['tcp'], clients: VIRT,
+    required: false, summary: 'Address of the host daemon (palisaded or fence_virtd); selects TCP', clients: VIRT,
     clientDefault: '127.0.0.1',
   }),
   opt({
     name: 'vsock', key: 'vsock', flags: ['S'], argName: 'cid', argOptional: true, flagValue: () => 2,
     type: optional(integerValue(2, 0xfffffffe)), default: undefined, required: false,
-    summary: 'VM socket CID of the host (2 when -S has no value); selects vsock', usedBy: ['vsock'], clients: VIRT, clientDefault: '2',
+    summary: 'VM socket CID of the host (2 when -S has no value); selects vsock', clients: VIRT, clientDefault: '2',
   }),
   opt({
     name: 'serial_device', key: 'serialDevice', flags: ['D'], argName: 'device', type: optional(stringValue()), default: undefined,
-    required: false, summary: 'Serial device to the host, e.g. /dev/ttyS1; selects serial', usedBy: ['serial'], clients: VIRT,
+    required: false, summary: 'Serial device to the host, e.g. /dev/ttyS1; selects serial', clients: VIRT,
     clientDefault: '/dev/ttyS1',
   }),
   opt({
     name: 'serial_params', key: 'serialParams', flags: ['P'], argName: 'params', type: stringValue(checkSerialParams),
-    default: '115200,8N1', required: false, summary: 'Serial line settings', usedBy: ['serial'], clients: VIRT,
+    default: '115200,8N1', required: false, summary: 'Serial line settings', clients: VIRT,
   }),
   opt({
     name: 'channel_address', key: 'channelAddress', flags: ['A'], argName: 'address', type: stringValue(checkIpLiteral),
-    default: '10.0.2.179', required: false, summary: 'VM channel (guestfwd) address; selects vmchannel', usedBy: ['vmchannel'], clients: VIRT,
+    default: '10.0.2.179', required: false, summary: 'VM channel (guestfwd) address; selects vmchannel', clients: VIRT,
   }),
   opt({
     name: 'ipport', key: 'ipport', flags: ['p'], argName: 'port', type: integerValue(1, 65535), default: DEFAULT_PORT,
-    required: false, summary: 'TCP, multicast, VM channel or VM socket port', usedBy: NETWORK, clients: BOTH,
+    required: false, summary: 'TCP, multicast, VM channel or VM socket port', clients: BOTH,
   }),
   opt({
     name: 'retrans', key: 'retrans', flags: ['r'], argName: 'retrans', type: integerValue(1, 36000), default: 20,
-    required: false, summary: 'Multicast retransmit interval, in tenths of a second', usedBy: ['multicast'], clients: XVM,
+    required: false, summary: 'Multicast retransmit interval, in tenths of a second', clients: XVM,
   }),
   opt({
     name: 'auth', key: 'auth', flags: ['C'], argName: 'auth', type: authValue, default: HashType.SHA256 as AuthMode, required: false,
     summary: "Challenge-response hash (none, sha1, sha256, sha512), or hmac-sha256: palisade's authenticated mode (needs palisaded)",
-    usedBy: KEYED, clients: BOTH,
+    clients: BOTH,
   }),
   opt({
     name: 'hash', key: 'hash', flags: ['c'], argName: 'hash', type: hashValue, default: HashType.SHA256, required: false,
-    summary: 'Request signature hash (none, sha1, sha256, sha512)', usedBy: KEYED, clients: BOTH,
+    summary: 'Request signature hash (none, sha1, sha256, sha512)', clients: BOTH,
   }),
   opt({
     name: 'key_file', key: 'keyFile', flags: ['k'], argName: 'file', type: stringValue(), default: DEFAULT_KEY_FILE,
-    required: false, summary: "Shared key file, a copy of the host daemon's", usedBy: KEYED, clients: BOTH,
+    required: false, summary: "Shared key file, a copy of the host daemon's", clients: BOTH,
   }),
   opt({
     name: 'plug', key: 'domain', flags: ['n'], argName: 'domain', type: domainType, default: undefined, required: true,

@@ -3,10 +3,9 @@
 // chosen, and every problem reported with where it came from. Pure: the key
 // file is read by the action, not here.
 import type { ParseOutcome } from './assignment.js';
-import { ipVersion } from './ip-literal.js';
 import { ACTIONS, AGENT_NAME, OPTIONS, defaultSettings, type AgentName, type FenceSettings, type SettingKey } from './options.js';
-import { isTransportAvailable } from './transports/index.js';
-import type { TransportName } from './transports/types.js';
+import { TRANSPORTS, keyedNames, transportsFor, type FenceTarget, type TransportName } from './transports/index.js';
+import type { TransportSpec } from './transports/types.js';
 import { HMAC_AUTH } from './values.js';
 
 export interface Resolved {
@@ -55,22 +54,19 @@ export function resolveSettings(parsed: ParseOutcome): Resolved {
 }
 
 /**
- * The transport the options select. fence_xvm is always multicast.
- * fence_virt picks vsock (-S) over TCP (-T) over serial (-D), and without
- * any of them vmchannel (client/main.c). fence_palisade, playing both, adds:
- * a channel address selects vmchannel, and nothing at all means multicast,
- * so a fence_xvm configuration keeps its meaning.
+ * The transport the options select: the first (in registry order) whose
+ * selecting setting was given, else the agent name's default. So fence_xvm
+ * is always multicast; fence_virt picks vsock (-S) over TCP (-T) over
+ * serial (-D), and without any of them vmchannel (client/main.c);
+ * fence_palisade, playing both, defaults to multicast, so a fence_xvm
+ * configuration keeps its meaning.
  */
-export function selectTransport(given: ReadonlySet<SettingKey>, agent: AgentName = AGENT_NAME): TransportName {
-  if (agent === 'fence_xvm') return 'multicast';
-  if (given.has('vsock')) return 'vsock';
-  if (given.has('ipaddr')) return 'tcp';
-  if (given.has('serialDevice')) return 'serial';
-  if (agent === 'fence_virt' || given.has('channelAddress')) return 'vmchannel';
-  return 'multicast';
+export function selectTransport(given: ReadonlySet<SettingKey>, agent: AgentName = AGENT_NAME): TransportSpec<FenceTarget> {
+  const offered = transportsFor(agent);
+  const chosen = offered.find((t) => t.selectedBy !== undefined && given.has(t.selectedBy)) ?? offered.find((t) => t.defaultFor?.includes(agent));
+  if (!chosen) throw new Error(`selectTransport: no default transport for ${agent}`);
+  return chosen;
 }
-
-const UNAVAILABLE_HINT = 'this host has no vsock support to test it; use ipaddr (-T) for tcp, or serial_device (-D)';
 
 export interface Plan {
   readonly settings: FenceSettings;
@@ -90,27 +86,23 @@ export function planAction(r: Resolved, agent: AgentName = AGENT_NAME): Plan {
   const warnings = [...r.warnings];
   const action = ACTIONS[settings.action];
   if (action.needsDomain && settings.domain === undefined) problems.push('No domain specified! (set plug=NAME on stdin, or -n NAME)');
-  const transport = selectTransport(given, agent);
-  if (!isTransportAvailable(transport)) {
-    problems.push(`transport '${transport}' is not available in this version of fence_palisade; ${UNAVAILABLE_HINT}`);
+  const spec = selectTransport(given, agent);
+  const transport = spec.name;
+  if (spec.unavailable !== undefined) {
+    problems.push(`transport '${transport}' is not available in this version of fence_palisade; ${spec.unavailable}`);
   }
   if (settings.auth === HMAC_AUTH) {
-    if (transport === 'serial' || transport === 'vmchannel') {
-      problems.push(`auth=hmac-sha256 needs the tcp or multicast transport; ${transport} carries no authentication at all`);
+    if (!spec.keyed) {
+      problems.push(`auth=hmac-sha256 needs the ${keyedNames()} transport; ${transport} carries no authentication at all`);
     } else if (given.has('hash')) {
       warnings.push('hash is ignored with auth=hmac-sha256: the request is sealed with HMAC-SHA256 instead');
     }
   }
-  if (transport === 'multicast' && settings.multicastAddress !== undefined && settings.ipFamily !== 'auto') {
-    const v = ipVersion(settings.multicastAddress);
-    if (`ipv${v}` !== settings.ipFamily) {
-      problems.push(`multicast_address ${settings.multicastAddress} is IPv${v} but ip_family is ${settings.ipFamily}; drop ip_family or give an ${settings.ipFamily} address`);
-    }
-  }
-  const noted = new Set<SettingKey>();
+  problems.push(...spec.settingsProblems?.(settings) ?? []);
+  // Settings some transport reads, but not this one.
+  const foreign = new Set<SettingKey>(TRANSPORTS.flatMap((t) => t.settings).filter((k) => !spec.settings.includes(k)));
   for (const o of OPTIONS) {
-    if (!given.has(o.key) || noted.has(o.key) || !o.usedBy || o.usedBy.includes(transport)) continue;
-    noted.add(o.key);
+    if (!given.has(o.key) || !foreign.delete(o.key)) continue;
     warnings.push(`${o.name} is ignored: the ${transport} transport does not use it`);
   }
   return { settings, transport, problems, warnings };

@@ -3,7 +3,7 @@
 // Each parse says what was wrong with the value, never which option it was:
 // the caller adds the option and where it came from.
 import { ipVersion } from './ip-literal.js';
-import { parseHashName, hashName, type HashTypeValue } from '../../protocol/constants.js';
+import { MAX_DOMAIN_BYTES, parseHashName, hashName, type HashTypeValue } from '../../protocol/constants.js';
 import { parseBoolean as parseBooleanWord } from '../../core/booleans.js';
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
@@ -148,7 +148,7 @@ const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
 export function checkDomain(s: string): string | undefined {
   if (s.trim() === '') return 'empty domain name';
   const n = utf8Length(s);
-  return n > 63 ? `'${s}' is ${n} bytes long; at most 63 fit the request` : undefined;
+  return n > MAX_DOMAIN_BYTES ? `'${s}' is ${n} bytes long; at most ${MAX_DOMAIN_BYTES} fit the request` : undefined;
 }
 
 export interface SerialLine {

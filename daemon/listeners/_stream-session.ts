@@ -1,6 +1,6 @@
 // The part of a fence exchange that runs over a stream once the request has
 // been read and its signature checked: the same for a TCP client and for a
-// multicast callback (reference §2, and protocol/hmac-auth.md).
+// multicast callback (fence-virt common/simple_auth.c, and protocol/hmac-auth.md).
 //   legacy:  peer challenge -> our response + our challenge -> peer response -> result
 //   hmac:    our hello -> peer proof -> result body + tag
 import type { Socket } from 'node:net';
@@ -11,7 +11,7 @@ import { encodeHostList } from '../../protocol/host-list.js';
 import type { FenceRequest } from '../../protocol/fence-req.js';
 import { randomBytes } from 'node:crypto';
 import type { Peer, Reply, Service } from '../dispatch.js';
-import type { ExactReader } from '../net/exact-reader.js';
+import type { ExactReader } from '../../core/exact-reader.js';
 import type { LogFn } from '../log.js';
 import type { Credential, ListenerAuth } from './credentials.js';
 import type { Verdict } from './_request-auth.js';

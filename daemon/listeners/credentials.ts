@@ -13,7 +13,7 @@ import { DEFAULT_KEY_FILE, HashType, type HashTypeValue, parseHashName } from '.
 import type { ConfigSection } from '../config/tree.js';
 import { choice, configError, strOr } from '../config/access.js';
 import type { DomainScope } from '../acl.js';
-import { readKeyFile } from '../key-file.js';
+import { modeWarning, readKeyFile } from '../../core/key-file.js';
 import { ConfigError } from '../errors.js';
 import { asciiLower } from '../_text.js';
 import type { ListenerContext } from './types.js';
@@ -91,7 +91,7 @@ export async function readListenerAuth(section: ConfigSection, ctx: ListenerCont
 }
 
 async function load(path: string, ctx: ListenerContext): Promise<Uint8Array> {
-  const { key, warnings } = await readKeyFile(path);
-  for (const w of warnings) ctx.log('warn', w);
-  return key;
+  const file = await readKeyFile(path, 'daemon');
+  for (const w of [...file.warnings, modeWarning(file)]) if (w) ctx.log('warn', w);
+  return file.key;
 }

@@ -14,7 +14,7 @@ import { randomInt } from 'node:crypto';
 import { FenceCommand, HOST_RECORD_SIZE } from '../../protocol/constants.js';
 import { encodeSerialRequest } from '../../protocol/serial.js';
 import { decodeHostRecord, isTerminator, type HostRecord } from '../../protocol/host-list.js';
-import { ExactReader } from '../../daemon/net/exact-reader.js';
+import { ExactReader } from '../../core/exact-reader.js';
 import {
   FENCE_VIRT_MODULES, ROOT, Workspace, fencePalisade, fenceVirt, freePort, startPalisaded, stopChild, type RunningDaemon, type RunResult,
 } from '../helpers/fence-daemons.js';

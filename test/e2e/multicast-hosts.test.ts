@@ -10,8 +10,8 @@
 // depends on scheduling, so those counts are logged; asserted is only that
 // both daemons take on every request.
 //
-// Reference: fence-virt-protocol.md §3.2 (listener, fence_xvm's sends and
-// TCP callback on the same port), §4.1 (libvirt results).
+// Upstream: fence-virt server/mcast.c and client/mcast.c (listener, fence_xvm's
+// sends, TCP callback on the same port), server/libvirt.c (results).
 
 import { mkdir, symlink } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

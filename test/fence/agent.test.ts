@@ -66,7 +66,7 @@ describe('fence_palisade without a daemon', () => {
       await chmod(loose, 0o644);
       const r = await fencePalisade([], stdin({ ...base(), key_file: loose }));
       expect(r.exitCode).toBe(0);
-      expect(r.stderr).toContain(`key file ${loose}: mode 0644 lets other users read the key; chmod 600 it`);
+      expect(r.stderr).toContain(`key file ${loose}: mode 0644 gives group or other users access to the key; run chmod 600 ${loose}`);
     });
 
     it('fails on bad parameters and on an unavailable transport', async () => {

@@ -6,7 +6,7 @@ import { FenceCommand, HashType } from '../../protocol/constants.js';
 import { encodeHostList, encodeHostRecord } from '../../protocol/host-list.js';
 import { challengeResponse } from '../../protocol/legacy-auth.js';
 import { fence } from '../../agents/fence/client.js';
-import { ConnectError, FenceAbortedError, FenceAuthError, PeerTimeoutError, ShortReadError, UsageError } from '../../agents/fence/errors.js';
+import { ConnectError, AbortedError, FenceAuthError, PeerTimeoutError, ShortReadError, UsageError } from '../../agents/fence/errors.js';
 import { freePort } from '../helpers/fence-daemons.js';
 import { startScriptedPeer, type ScriptedPeer } from './_scripted-peer.js';
 
@@ -140,7 +140,7 @@ describe('fence() client', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error('shutdown')), 100);
     const e = await fence(target(), auth, FenceCommand.STATUS, 'vm1', { signal: ac.signal }).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(FenceAbortedError);
+    expect(e).toBeInstanceOf(AbortedError);
   });
 
   it('checks its arguments before connecting', async () => {

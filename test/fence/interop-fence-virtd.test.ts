@@ -1,8 +1,8 @@
 // fence_palisade against the REAL fence_virtd (tcp listener, libvirt
 // test:///default), side by side with the real fence_virt client: same
 // sequence, same daemon, same output and exit codes. Also the failure
-// modes: wrong key, hash/auth mismatches (including the tcp `auth` bug,
-// reference §3.1), auth none against an authenticating daemon, IPv6.
+// modes: wrong key, hash/auth mismatches (including the tcp `auth` bug
+// of fence-virt server/tcp.c), auth none against an authenticating daemon, IPv6.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FenceCommand, HashType } from '../../protocol/constants.js';
 import { fence } from '../../agents/fence/client.js';
@@ -57,7 +57,7 @@ describe('fence_palisade vs fence_virt against fence_virtd (tcp, IPv4)', () => {
       expect(r.stdout.trim(), 'stdout holds data only').toBe(shape(r).data);
       viaStdin.push(shape(r));
     }
-    // The daemon's answers (reference §4.1): list, status on, off, status off, on, ...
+    // The daemon's answers (fence-virt server/libvirt.c): list, status on, off, status off, on, ...
     expect(real.map((r) => r.exitCode)).toEqual([0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2]);
     expect(real[0]!.data).toMatch(/^test {29}[0-9a-f-]{36} on$/);
     expect(viaArgv).toEqual(real);

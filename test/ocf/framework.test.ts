@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync, existsS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defineAgent, runAction, type Observed, type OcfAgent } from '../../agents/ocf/framework/agent.js';
+import { defineAgent, type Observed, type OcfAgent } from '../../agents/ocf/framework/agent.js';
+import { runAction } from '../../agents/ocf/framework/run.js';
 import { OCF, OcfError } from '../../agents/ocf/framework/exit.js';
 import { param, parseParams, type ParamTable } from '../../agents/ocf/framework/params.js';
 import { exitReasonOf, ocfEnv, probeEnv, recurringEnv, validateMetadata } from '../helpers/ocf.js';

@@ -146,6 +146,16 @@ describe('key-bound verification agrees with the reference functions', () => {
     expect(altered).toBeGreaterThan(0);
   });
 
+  it('requestVerifier leaves a Buffer it is given unchanged (Buffer.slice is a view)', async () => {
+    const { requestVerifier } = await import('../../protocol/fence-req.js');
+    const key = Uint8Array.from(randomBytes(32));
+    const bytes = Buffer.from(encodeRequest(signRequest(makeRequest({ request: 2, hashType: 2, domain: 'web1', seqno: 7 }), key, Uint8Array.from(randomBytes(6)))));
+    const before = Buffer.from(bytes);
+    expect(requestVerifier(key)(bytes, 1).ok).toBe(true);
+    expect(bytes.equals(before)).toBe(true);
+    expect(requestVerifier(key)(bytes, 1).ok).toBe(true);
+  });
+
   it('challengeAuth and keyedHasher give the legacy answers', async () => {
     const { challengeAuth, challengeResponse, keyedDigest, keyedHasher } = await import('../../protocol/legacy-auth.js');
     for (const type of [1, 2, 3] as HashTypeValue[]) {

@@ -10,7 +10,7 @@ const key = Uint8Array.from({ length: 256 }, (_, i) => i);
 const challenge = Uint8Array.from({ length: 64 }, (_, i) => i);
 const unhex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 
-describe('reference vectors (fence-virt-protocol.md §1.4)', () => {
+describe('reference vectors (bytes fence_virtd accepted, test/vectors/fence-virt.json)', () => {
   const v = vectors.request;
   const signed = signRequest(
     makeRequest({ request: FenceCommand.STATUS, hashType: HashType.SHA256, domain: v.domain, seqno: v.seqno }),

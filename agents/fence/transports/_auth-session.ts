@@ -1,5 +1,5 @@
 // The stream half of the legacy fence-virt exchange, shared by tcp and the
-// multicast callback (reference §2): we challenge the daemon first and check
+// multicast callback (fence-virt common/simple_auth.c): we challenge the daemon first and check
 // its answer in constant time, then answer its challenge; the answer (result
 // byte or host list) comes after. With auth none both challenges are
 // skipped, as sock_challenge/sock_response do.
@@ -9,9 +9,8 @@ import { challengeResponse, verifyChallengeResponse } from '../../../protocol/le
 import { randomBytes } from '../random.js';
 import { FenceAuthError, ShortReadError } from '../errors.js';
 import { readHostRecords } from './_host-list.js';
-import type { Session } from './_session.js';
-import type { StreamReader } from './_stream-reader.js';
-import type { CallAuth, CallOptions, FenceReply } from './types.js';
+import type { ExactReader } from '../../../core/exact-reader.js';
+import type { CallAuth, CallOptions, FenceReply, Session } from './types.js';
 
 type LegacyAuth = Extract<CallAuth, { mode: 'legacy' }>;
 
@@ -21,7 +20,7 @@ type LegacyAuth = Extract<CallAuth, { mode: 'legacy' }>;
  * goes out in the same write as our challenge, as fence_virt does.
  */
 export async function openLegacySession(
-  socket: Socket, reader: StreamReader, peer: string, auth: LegacyAuth, opts: CallOptions, preamble?: Uint8Array,
+  socket: Socket, reader: ExactReader, peer: string, auth: LegacyAuth, opts: CallOptions, preamble?: Uint8Array,
 ): Promise<Session> {
   const { timeoutMs, signal } = opts;
   const keyFile = opts.keyFile ?? 'our key';
@@ -34,8 +33,8 @@ export async function openLegacySession(
     const answer = await reader.read(CHALLENGE_SIZE, 'challenge-response', timeoutMs, signal, {
       onClose: (received) =>
         received === 1
-          ? new ShortReadError(peer, 'challenge-response', CHALLENGE_SIZE, received,
-            'it sent a bare result byte, so it runs without challenge-response: set auth=none (-C none) to match, or enable auth on the daemon')
+          ? new ShortReadError({ peer, phase: 'challenge-response', expected: CHALLENGE_SIZE, received,
+            hint: 'it sent a bare result byte, so it runs without challenge-response: set auth=none (-C none) to match, or enable auth on the daemon' })
           : new FenceAuthError(peer,
             'the daemon dropped the request without answering our challenge (a hash below its minimum, a replay of a request seen in the last 10 s, ' +
             'or a palisaded listener in the hmac-sha256 mode, where auth=hmac-sha256 is needed, looks the same)',
@@ -52,14 +51,14 @@ export async function openLegacySession(
 }
 
 async function readAnswer(
-  reader: StreamReader, peer: string, authenticating: boolean, keyFile: string, { timeoutMs, signal }: CallOptions,
+  reader: ExactReader, peer: string, authenticating: boolean, keyFile: string, { timeoutMs, signal }: CallOptions,
 ): Promise<FenceReply> {
   const [result] = await reader.read(1, 'result', timeoutMs, signal, {
     onClose: (received, expected) =>
       authenticating
         ? new FenceAuthError(peer, 'the daemon rejected our answer to its challenge', keyFile)
-        : new ShortReadError(peer, 'result', expected, received,
-          'with auth=none here, a daemon that expects challenge-response gives up after its own timeout: set auth to the daemon\'s setting'),
+        : new ShortReadError({ peer, phase: 'result', expected, received,
+          hint: 'with auth=none here, a daemon that expects challenge-response gives up after its own timeout: set auth to the daemon\'s setting' }),
     timeoutHint: authenticating
       ? 'the daemon took the request but its backend did not answer in time; the operation may still complete'
       : 'auth=none here: a daemon that expects challenge-response waits for our challenge instead; set auth to match the daemon',

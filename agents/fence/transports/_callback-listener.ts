@@ -9,7 +9,7 @@
 // that says which port and what to do.
 import { createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CallbackListenError, FenceAbortedError } from '../errors.js';
+import { CallbackListenError, AbortedError } from '../errors.js';
 
 const RETRY_MS = 100;
 /** Daemons calling back at once; more are refused so a flood cannot exhaust the agent. */
@@ -33,7 +33,7 @@ export async function listenForCallbacks(
 ): Promise<Server> {
   const host = family === 4 ? '0.0.0.0' : '::';
   for (;;) {
-    if (signal?.aborted) throw new FenceAbortedError(`TCP port ${port}`, 'callback', { cause: signal.reason });
+    if (signal?.aborted) throw new AbortedError(`TCP port ${port}`, 'callback', { cause: signal.reason });
     try {
       return await tryListen(host, port, onConnection);
     } catch (e) {

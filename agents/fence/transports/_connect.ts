@@ -1,7 +1,7 @@
 // A TCP connection with a time limit, for tcp and vmchannel. Errors name
 // the peer and say what to check; a timeout is its own phase.
 import { connect, type Socket } from 'node:net';
-import { ConnectError, FenceAbortedError, PeerTimeoutError } from '../errors.js';
+import { ConnectError, AbortedError, PeerTimeoutError } from '../errors.js';
 
 const REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -30,9 +30,9 @@ export function openConnection(
     };
     const onError = (e: NodeJS.ErrnoException): void =>
       finish(new ConnectError(peer, REASONS[e.code ?? ''] ?? e.message, { cause: e }, hint));
-    const onAbort = (): void => finish(new FenceAbortedError(peer, 'connect', { cause: signal?.reason }));
-    const timer = setTimeout(() => finish(new PeerTimeoutError(peer, 'connect', limitMs,
-      'check the address, routing and any firewall that drops instead of rejecting')), limitMs);
+    const onAbort = (): void => finish(new AbortedError(peer, 'connect', { cause: signal?.reason }));
+    const timer = setTimeout(() => finish(new PeerTimeoutError({ peer, phase: 'connect', ms: limitMs,
+      hint: 'check the address, routing and any firewall that drops instead of rejecting' })), limitMs);
     socket.once('connect', () => finish());
     socket.on('error', onError);
     if (signal?.aborted) onAbort();

@@ -8,9 +8,8 @@ import { Result } from '../../../protocol/constants.js';
 import { HELLO_SIZE, TAG_SIZE, clientProof, openDaemonHello, verifyResultTag } from '../../../protocol/hmac-auth.js';
 import { AuthModeError, FenceAuthError, ShortReadError } from '../errors.js';
 import { readHostRecords } from './_host-list.js';
-import type { Session } from './_session.js';
-import type { StreamReader } from './_stream-reader.js';
-import type { CallAuth, CallOptions, FenceReply } from './types.js';
+import type { ExactReader } from '../../../core/exact-reader.js';
+import type { CallAuth, CallOptions, FenceReply, Session } from './types.js';
 
 type HmacAuth = Extract<CallAuth, { mode: 'hmac-sha256' }>;
 
@@ -25,7 +24,7 @@ const TAMPERED_HINT = 'the answer was changed on the way or the daemon is faulty
  * address and retransmission), and the hello tells which.
  */
 export async function openHmacSession(
-  socket: Socket, reader: StreamReader, peer: string, auth: HmacAuth, requests: readonly Uint8Array[], opts: CallOptions,
+  socket: Socket, reader: ExactReader, peer: string, auth: HmacAuth, requests: readonly Uint8Array[], opts: CallOptions,
   preamble?: Uint8Array,
 ): Promise<Session> {
   const { timeoutMs, signal } = opts;
@@ -35,7 +34,7 @@ export async function openHmacSession(
     onClose: (received, expected) =>
       received === 0
         ? new AuthModeError(peer, `${NOT_HMAC_DAEMON}: it closed the connection without a hello; set auth to the daemon's setting`)
-        : new ShortReadError(peer, 'hello', expected, received),
+        : new ShortReadError({ peer, phase: 'hello', expected, received }),
     timeoutHint: 'the daemon accepted the connection but sent no hello; it may be busy, or not a palisaded hmac-sha256 listener',
   });
   let request: Uint8Array | undefined;
@@ -54,7 +53,7 @@ export async function openHmacSession(
 }
 
 async function readAnswer(
-  reader: StreamReader, peer: string, auth: HmacAuth, request: Uint8Array, daemonNonce: Uint8Array, keyFile: string,
+  reader: ExactReader, peer: string, auth: HmacAuth, request: Uint8Array, daemonNonce: Uint8Array, keyFile: string,
   { timeoutMs, signal }: CallOptions,
 ): Promise<FenceReply> {
   const first = await reader.read(1, 'result', timeoutMs, signal, {

@@ -1,10 +1,10 @@
-// The records of a host list (reference §3.5): 130-byte host_state_t until
+// The records of a host list (fence-virt client/tcp.c, server/tcp.c): 130-byte host_state_t until
 // the all-zero terminator. Shared by every transport; what follows the
 // terminator differs (a trailing byte, a tag, a serial response).
 import { HOST_RECORD_SIZE } from '../../../protocol/constants.js';
 import { decodeHostRecord, isTerminator, type HostRecord } from '../../../protocol/host-list.js';
 import { ReplyError } from '../errors.js';
-import type { StreamReader } from './_stream-reader.js';
+import type { ExactReader } from '../../../core/exact-reader.js';
 
 /** More records than any hypervisor holds: a peer streaming forever is cut off. */
 const MAX_HOSTS = 65536;
@@ -17,7 +17,7 @@ export interface HostRecords {
 
 /** `limitMs` is asked before each read: a per-phase limit, or what is left of an overall one. */
 export async function readHostRecords(
-  reader: StreamReader, peer: string, limitMs: () => number, signal: AbortSignal | undefined,
+  reader: ExactReader, peer: string, limitMs: () => number, signal: AbortSignal | undefined,
 ): Promise<HostRecords> {
   const hosts: HostRecord[] = [];
   const bytes: Buffer[] = [];

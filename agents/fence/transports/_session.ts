@@ -4,12 +4,8 @@
 import type { Socket } from 'node:net';
 import { openLegacySession } from './_auth-session.js';
 import { openHmacSession } from './_hmac-session.js';
-import { StreamReader } from './_stream-reader.js';
-import type { CallOptions, FenceCall, FenceReply } from './types.js';
-
-export interface Session {
-  readAnswer(): Promise<FenceReply>;
-}
+import { ExactReader } from '../../../core/exact-reader.js';
+import type { CallOptions, FenceCall, Session } from './types.js';
 
 /**
  * `requests`: the request bytes this call sent (hmac-sha256 binds the
@@ -18,7 +14,7 @@ export interface Session {
 export function openSession(
   socket: Socket, peer: string, call: FenceCall, opts: CallOptions, requests: readonly Uint8Array[], preamble?: Uint8Array,
 ): Promise<Session> {
-  const reader = new StreamReader(socket, peer);
+  const reader = new ExactReader(socket, peer);
   return call.auth.mode === 'hmac-sha256'
     ? openHmacSession(socket, reader, peer, call.auth, requests, opts, preamble)
     : openLegacySession(socket, reader, peer, call.auth, opts, preamble);

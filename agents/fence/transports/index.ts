@@ -1,31 +1,54 @@
-// Transport registry. Loaded lazily: meta-data, help and validate-all never
-// pull in sockets, hashing or serialport. A new transport adds one file and
-// one line. vsock has no line: this host has no vsock support to test it.
-import type { FenceTarget, Transport, TransportName } from './types.js';
+// The transport registry. Descriptors are cheap to load; each loads its
+// exchange (sockets, hashing, serialport) only when a call is made, so
+// meta-data, help and validate-all stay light. A new transport is one
+// folder (index.ts: the descriptor; exchange.ts: the call) and one line here.
+// Order is selection precedence, as fence_virt's client/main.c: vsock, tcp,
+// serial, then vmchannel; multicast last.
+import { multicast } from './multicast/index.js';
+import { serial } from './serial/index.js';
+import { tcp } from './tcp/index.js';
+import { vmchannel } from './vmchannel/index.js';
+import { vsock } from './vsock/index.js';
+import { AGENT_NAME, type AgentName } from '../options.js';
+import type { Exchange, TargetBase, TransportSpec } from './types.js';
 
-type Loader = () => Promise<Transport>;
+export const TRANSPORTS = [vsock, tcp, serial, vmchannel, multicast] as const;
 
-/** Each transport only ever gets targets of its own kind (loadTransport looks it up by target.transport). */
-const widen = <T extends FenceTarget>(t: Transport<T>): Transport => t as unknown as Transport;
+type Registered = (typeof TRANSPORTS)[number];
+type TargetOf<S> = S extends TransportSpec<infer T> ? T : never;
 
-const LOADERS: Partial<Record<TransportName, Loader>> = {
-  tcp: async () => widen((await import('./tcp.js')).tcpTransport),
-  multicast: async () => widen((await import('./multicast.js')).multicastTransport),
-  serial: async () => widen((await import('./serial.js')).serialTransport),
-  vmchannel: async () => widen((await import('./vmchannel.js')).vmchannelTransport),
-};
+/** A call's destination, one variant per registered transport. */
+export type FenceTarget = TargetOf<Registered>;
+export type TransportName = Registered['name'];
 
-function loaded(name: TransportName, t: Transport | undefined): Transport {
+/** The registry through the common contract: each descriptor only ever gets targets of its own kind (looked up by `transport`). */
+const ALL = TRANSPORTS as readonly TransportSpec<FenceTarget>[];
+
+export function transportSpec(name: TransportName): TransportSpec<FenceTarget>;
+export function transportSpec(name: string): TransportSpec<FenceTarget> | undefined;
+export function transportSpec(name: string): TransportSpec<FenceTarget> | undefined {
+  return ALL.find((t) => t.name === name);
+}
+
+/** The transports an agent name offers, in selection order: under a C client's name, only that client's. */
+export function transportsFor(agent: AgentName): readonly TransportSpec<FenceTarget>[] {
+  return agent === AGENT_NAME ? ALL : ALL.filter((t) => (t.clients as readonly string[]).includes(agent));
+}
+
+/** The transports that can be used in this build. */
+export function availableTransports(): readonly TransportSpec<FenceTarget>[] {
+  return ALL.filter((t) => t.load !== undefined);
+}
+
+/** "tcp or multicast": the transports that carry a key in this build. */
+export function keyedNames(): string {
+  return availableTransports().filter((t) => t.keyed).map((t) => t.name).join(' or ');
+}
+
+export async function loadExchange<T extends TargetBase>(spec: TransportSpec<T>): Promise<Exchange<T> | undefined> {
+  if (!spec.load) return undefined;
+  const exchange = await spec.load();
   // A half-written dist/ file imports as an empty module: say so, not "unknown transport".
-  if (!t || t.name !== name) throw new Error(`transport module for '${name}' did not load correctly; rebuild fence_palisade`);
-  return t;
-}
-
-export function isTransportAvailable(name: TransportName): boolean {
-  return LOADERS[name] !== undefined;
-}
-
-export async function loadTransport(name: TransportName): Promise<Transport | undefined> {
-  const load = LOADERS[name];
-  return load ? loaded(name, await load()) : undefined;
+  if (typeof exchange !== 'function') throw new Error(`transport module for '${spec.name}' did not load correctly; rebuild fence_palisade`);
+  return exchange;
 }

@@ -1,50 +1,19 @@
-// The contract between the fence client and a transport. A transport gets
-// an unsigned call (command, domain, seqno, authentication) because each
-// one frames it differently: tcp signs one request, multicast re-signs per
-// local address and retransmission, serial and vmchannel send an unsigned
-// 74-byte frame.
+// The contract between the fence agent and a transport. A transport is a
+// descriptor (TransportSpec: the facts the agent's help, validation, key
+// handling and client read) plus an exchange loaded only when a call is
+// made. The exchange gets an unsigned call (command, domain, seqno,
+// authentication) because each transport frames it differently: tcp signs
+// one request, multicast re-signs per local address and retransmission,
+// serial and vmchannel send an unsigned 74-byte frame.
 import type { HashTypeValue } from '../../../protocol/constants.js';
 import type { HostRecord } from '../../../protocol/host-list.js';
 import type { HmacKeys } from '../../../protocol/hmac-auth.js';
+import type { AgentName, ClientName, FenceSettings, SettingKey } from '../options.js';
 
-export interface TcpTarget {
-  readonly transport: 'tcp';
-  /** IPv4/IPv6 literal or host name. */
-  readonly host: string;
-  readonly port: number;
+/** Where one call goes; `transport` names its descriptor. */
+export interface TargetBase {
+  readonly transport: string;
 }
-
-export interface MulticastTarget {
-  readonly transport: 'multicast';
-  /**
-   * A multicast group (225.0.0.12, ff05::3:1): the request goes out from
-   * every local address of its family. Or one host's unicast address: one
-   * datagram, from the local address the kernel routes it from.
-   */
-  readonly address: string;
-  /** The daemons' UDP port, and the TCP port we listen on for their callback (fence_xvm uses one number for both). */
-  readonly port: number;
-  /** Retransmit interval (fence_xvm's retrans, 1/10 s units there). Default 2000 ms. */
-  readonly retransMs?: number;
-}
-
-export interface SerialTarget {
-  readonly transport: 'serial';
-  /** The tty, e.g. /dev/ttyS1. */
-  readonly device: string;
-  /** fence_virt's -P: "115200,8N1". */
-  readonly params: string;
-}
-
-export interface VmchannelTarget {
-  readonly transport: 'vmchannel';
-  /** IPv4/IPv6 literal: the guestfwd address (fence_virt's -A, default 10.0.2.179). */
-  readonly host: string;
-  readonly port: number;
-}
-
-export type FenceTarget = TcpTarget | MulticastTarget | SerialTarget | VmchannelTarget;
-export type TransportName = FenceTarget['transport'] | 'vsock';
 
 /** How the exchange is authenticated; serial and vmchannel carry none and ignore it. */
 export type CallAuth =
@@ -95,7 +64,45 @@ export interface FenceReply {
   readonly warnings?: readonly string[];
 }
 
-export interface Transport<T extends FenceTarget = FenceTarget> {
+/** An authenticated stream exchange, after the request: tcp's and a multicast callback's. */
+export interface Session {
+  readAnswer(): Promise<FenceReply>;
+}
+
+/** Runs one call over a transport. */
+export type Exchange<T extends TargetBase> = (target: T, call: FenceCall, options: CallOptions) => Promise<FenceReply>;
+
+/**
+ * A transport's facts. The registry (index.ts) lists the descriptors in
+ * the order fence_virt lets options select them (client/main.c): the first
+ * whose `selectedBy` setting was given wins.
+ */
+export interface TransportSpec<T extends TargetBase> {
   readonly name: T['transport'];
-  fence(target: T, call: FenceCall, options: CallOptions): Promise<FenceReply>;
+  /** One line: what it is, for -h and the README. */
+  readonly description: string;
+  /** -h: how the options select it, e.g. "ipaddr (-T) selects tcp". */
+  readonly help: string;
+  /** Carries the shared key (signatures, challenge-response, hmac-sha256); without it there is no authentication at all. */
+  readonly keyed: boolean;
+  /** The settings it reads beyond the common ones; another transport's draw a warning. */
+  readonly settings: readonly SettingKey[];
+  /** The setting whose presence selects it; absent: chosen only as a default. */
+  readonly selectedBy?: SettingKey;
+  /** The C clients that offer it under their name (fence_palisade offers every transport). */
+  readonly clients: readonly ClientName[];
+  /** The names under which it is the transport when no `selectedBy` setting was given. */
+  readonly defaultFor?: readonly AgentName[];
+  /** Problems of the settings that only this transport knows (e.g. an address of the wrong family). */
+  settingsProblems?(settings: FenceSettings): string[];
+  /** The target the agent's settings describe. */
+  fromSettings(settings: FenceSettings): T;
+  /** Problems with a target given to the programmatic client, each `field: what`. */
+  targetProblems(target: T): string[];
+  /** The target in one line, for debug output. */
+  describe(target: T): string;
+  /** Loads the exchange: sockets, hashing and serialport only when a call is made. */
+  readonly load?: () => Promise<Exchange<T>>;
+  /** Why it cannot be used in this build (then there is no `load`). */
+  readonly unavailable?: string;
 }

@@ -1,6 +1,6 @@
 // The agent contract: a parameter table plus observe/start/stop (and
 // optionally promote/demote/notify/reload). No exit codes, stderr or XML in
-// agents; the framework derives those (style.md §4).
+// agents; the framework derives those (as resource-agents' ocf-rarun).
 
 import type { Env } from './env.js';
 import type { DetachOptions, RunOptions, RunResult } from './exec.js';
@@ -10,7 +10,6 @@ import type { ParamTable, ParamValues } from './params.js';
 
 export type { ActionSpec } from './metadata.js';
 export type { RunOptions, RunResult, DetachOptions } from './exec.js';
-export { runAgent, runAction } from './run.js';
 
 /** What observe() reports; a failed or unknown state is thrown as OcfError. */
 export type Observed = 'running' | 'stopped' | 'promoted';

@@ -1,5 +1,5 @@
 // One parameter table per agent drives meta-data, OCF_RESKEY_* parsing and
-// value checks (style.md §3, fence-agents' all_opt): each fact lives once.
+// value checks (as fence-agents' all_opt): each fact lives once.
 
 import { BOOLEAN_HINT, parseBoolean } from '../../../core/booleans.js';
 import { OCF, OcfError } from './exit.js';

@@ -1,5 +1,5 @@
 // The libvirt backend over one or more hypervisors (uri, uri1, …), with
-// fence_virtd's semantics (server/libvirt.c, reference §4.1).
+// fence_virtd's semantics (fence-virt server/libvirt.c).
 //
 // Lookup matches the request against each hypervisor's domain list: by
 // UUID when the string is one (is_uuid), otherwise by exact name. Every

@@ -1,6 +1,6 @@
 // The `backends { libvirt { … } }` section. fence_virtd reads uri, uri1,
 // uri2, … up to the first missing key, and refuses to start without `uri`
-// (reference §4.1). `virsh` and `command_timeout` are ours.
+// (fence-virt server/libvirt.c). `virsh` and `command_timeout` are ours.
 import { configError, indexed, int, repeatedKeys, strOr, unknownKeys } from '../../config/access.js';
 import type { ConfigSection } from '../../config/tree.js';
 import { printable } from '../../_text.js';

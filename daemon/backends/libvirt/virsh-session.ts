@@ -200,7 +200,7 @@ export class VirshSession {
       const timer = setTimeout(() => {
         child.wake = undefined;
         this.#kill(child, `no answer within ${this.#opts.timeoutMs} ms to ${job.commands.join('; ')}`);
-        reject(new PeerTimeoutError('backend', this.#opts.timeoutMs, this.peer));
+        reject(new PeerTimeoutError({ peer: this.peer, phase: 'backend', ms: this.#opts.timeoutMs }));
       }, this.#opts.timeoutMs);
       child.wake = () => {
         if (child.stdout.includes(endOut) && child.stderr.includes(endErr)) {

@@ -6,7 +6,7 @@ import { connect, SocketAddress, type Socket } from 'node:net';
 import { AF_INET, AF_INET6 } from '../../../protocol/constants.js';
 import type { FenceRequest } from '../../../protocol/fence-req.js';
 import { PalisadeError, PeerTimeoutError } from '../../errors.js';
-import { hostPort } from '../../_text.js';
+import { hostPort } from '../../../core/host-port.js';
 
 export interface CallbackTarget {
   /** Numeric IP as inet_ntop prints it: the ACL source. */
@@ -71,7 +71,7 @@ export function connectBack(t: CallbackTarget, ms: number, signal: AbortSignal):
     const onError = (e: NodeJS.ErrnoException) =>
       done(new PalisadeError('PAL_ERR_LISTENER', `callback to ${t.label}: ${e.code ?? e.message}${e.code === 'ECONNREFUSED' ? ' (the client is no longer listening, or a firewall rejects TCP to it)' : ''}`, { cause: e }));
     const onAbort = () => done(new PalisadeError('PAL_ERR_LISTENER', `callback to ${t.label}: listener closing`));
-    const timer = setTimeout(() => done(new PeerTimeoutError('connect', ms, `callback to ${t.label}`)), ms);
+    const timer = setTimeout(() => done(new PeerTimeoutError({ peer: `callback to ${t.label}`, phase: 'connect', ms })), ms);
     sock.once('connect', onConnect);
     sock.once('error', onError);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -1,5 +1,5 @@
 // The `listeners { multicast { … } }` block, as fence_virtd reads it
-// (server/mcast.c, reference §5): address, port, family, interface, plus
+// (fence-virt server/mcast.c): address, port, family, interface, plus
 // key_file / hash / auth / group through readListenerAuth.
 // Fixed, not copied: fence_virtd turns an unknown `interface` into ifindex 0
 // and silently joins on any interface (mcast.c:503-512); here it is an
@@ -11,7 +11,7 @@ import { choice, configError, port as portOf, repeatedKeys, strOr, unknownKeys }
 import type { ConfigSection } from '../../config/tree.js';
 import { printable } from '../../_text.js';
 import { readListenerAuth, type ListenerAuth } from '../credentials.js';
-import { isMulticastAddress } from '../../../protocol/multicast-address.js';
+import { isMulticastAddress } from '../../../core/multicast-address.js';
 import type { ListenerContext } from '../types.js';
 
 export type Family = 'ipv4' | 'ipv6';

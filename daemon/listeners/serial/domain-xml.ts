@@ -8,6 +8,8 @@
 // instructions, and fails on anything it cannot account for: a socket
 // missed silently would leave a guest unable to fence.
 
+import { PalisadeError } from '../../errors.js';
+
 export type DeviceKind = 'serial' | 'channel';
 
 export interface SocketDevice {
@@ -16,12 +18,11 @@ export interface SocketDevice {
   readonly path: string;
 }
 
-export class DomainXmlError extends Error {
-  readonly code = 'PAL_ERR_DOMAIN_XML';
+export class DomainXmlError extends PalisadeError {
+  declare readonly code: 'PAL_ERR_DOMAIN_XML';
   readonly offset: number;
   constructor(offset: number, problem: string) {
-    super(`domain XML (offset ${offset}): ${problem}`);
-    this.name = 'DomainXmlError';
+    super('PAL_ERR_DOMAIN_XML', `domain XML (offset ${offset}): ${problem}`);
     this.offset = offset;
   }
 }

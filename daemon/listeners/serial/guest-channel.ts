@@ -46,7 +46,7 @@ export function connectGuest(path: string): Promise<Socket> {
     const sock = connect({ path });
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new PeerTimeoutError('connect', SERIAL_TIMEOUTS.connect, path));
+      reject(new PeerTimeoutError({ peer: path, phase: 'connect', ms: SERIAL_TIMEOUTS.connect }));
     }, SERIAL_TIMEOUTS.connect);
     sock.once('connect', () => {
       clearTimeout(timer);

@@ -1,5 +1,5 @@
 // The `serial` listener plug-in: fence_virt in a guest talks over a serial
-// port or virtio channel whose host end is a unix socket (reference §3.3).
+// port or virtio channel whose host end is a unix socket (fence-virt server/serial.c).
 // create() checks every option without needing a backend, so that
 // `palisade config check --offline` reports the same errors; which backend
 // to watch is settled here when backends exist, else in start().

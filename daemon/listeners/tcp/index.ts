@@ -9,12 +9,12 @@ import { ProtocolError } from '../../../protocol/errors.js';
 import { choice, port as portOf, strOr } from '../../config/access.js';
 import { ConfigError, PalisadeError } from '../../errors.js';
 import type { Peer, Service } from '../../dispatch.js';
-import { ExactReader } from '../../net/exact-reader.js';
+import { ExactReader } from '../../../core/exact-reader.js';
 import { readListenerAuth, type ListenerAuth } from '../credentials.js';
 import { refusalText, requestAuthenticator, type Verdict } from '../_request-auth.js';
 import { SESSION_TIMEOUTS, sessionRunner, type SessionInput } from '../_stream-session.js';
 import type { Listener, ListenerContext, ListenerSpec } from '../types.js';
-import { hostPort } from '../../_text.js';
+import { hostPort } from '../../../core/host-port.js';
 import { settleWithin } from '../_drain.js';
 
 /** Per-phase limits. fence_virtd waits 1 s for the request and 10 s per auth step. */

@@ -6,10 +6,18 @@
 // for 300 ms before writing; the listener does not need it, so we do not.
 import { statSync } from 'node:fs';
 import { SerialPort } from 'serialport';
-import { SerialDeviceError, UsageError } from '../errors.js';
-import { parseSerialParams } from '../values.js';
-import { serialExchange } from './_serial-exchange.js';
-import type { CallOptions, FenceCall, FenceReply, SerialTarget, Transport } from './types.js';
+import { SerialDeviceError, UsageError } from '../../errors.js';
+import { parseSerialParams } from '../../values.js';
+import { serialExchange } from '../_serial-exchange.js';
+import type { CallOptions, FenceCall, FenceReply } from '../types.js';
+
+export interface SerialTarget {
+  readonly transport: 'serial';
+  /** The tty, e.g. /dev/ttyS1. */
+  readonly device: string;
+  /** fence_virt's -P: "115200,8N1". */
+  readonly params: string;
+}
 
 const CLOSE_LIMIT_MS = 1000;
 
@@ -62,7 +70,7 @@ function close(port: SerialPort): Promise<void> {
   });
 }
 
-async function fence(target: SerialTarget, call: FenceCall, opts: CallOptions): Promise<FenceReply> {
+export async function fence(target: SerialTarget, call: FenceCall, opts: CallOptions): Promise<FenceReply> {
   const port = await open(target);
   // Bytes left from an earlier, abandoned exchange would only be scanned past; drop them now.
   await new Promise<void>((resolve) => port.flush(() => resolve()));
@@ -76,4 +84,3 @@ async function fence(target: SerialTarget, call: FenceCall, opts: CallOptions): 
   }
 }
 
-export const serialTransport: Transport<SerialTarget> = { name: 'serial', fence };

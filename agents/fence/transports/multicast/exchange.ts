@@ -1,6 +1,6 @@
 // fence_xvm: the request goes out by UDP (to a group from every local
 // address, or to one host), the daemons connect back to our TCP listener,
-// and the stream exchange runs on that callback (reference §3.2).
+// and the stream exchange runs on that callback (fence-virt client/mcast.c).
 //
 // Timing. Rounds start every `retransMs`: each sends one freshly signed
 // request per sender (same seqno throughout, so daemons' history drops the
@@ -23,16 +23,31 @@
 //   rule holds for a unicast address: it may be a broadcast address, or a
 //   relay, with several daemons behind it.
 import type { Server, Socket } from 'node:net';
-import { AF_INET, AF_INET6, FenceCommand } from '../../../protocol/constants.js';
-import { ipBytes, ipVersion } from '../ip-literal.js';
-import { isMulticastAddress } from '../../../protocol/multicast-address.js';
-import { CallbackTimeoutError, ConnectError, FenceAbortedError, FenceError, formatMs, formatPeer } from '../errors.js';
-import { listenForCallbacks } from './_callback-listener.js';
-import { unionOfHosts } from './_host-union.js';
-import { openSenders, type Sender } from './_mcast-senders.js';
-import { requestBytes } from './_request.js';
-import { openSession } from './_session.js';
-import type { CallOptions, FenceCall, FenceReply, MulticastTarget, Transport } from './types.js';
+import { AF_INET, AF_INET6, FenceCommand } from '../../../../protocol/constants.js';
+import { ipBytes, ipVersion } from '../../ip-literal.js';
+import { isMulticastAddress } from '../../../../core/multicast-address.js';
+import { hostPort } from '../../../../core/host-port.js';
+import { AbortedError, CallbackTimeoutError, ConnectError, PalisadeError, formatMs } from '../../errors.js';
+import { listenForCallbacks } from '../_callback-listener.js';
+import { unionOfHosts } from '../_host-union.js';
+import { openSenders, type Sender } from '../_mcast-senders.js';
+import { requestBytes } from '../_request.js';
+import { openSession } from '../_session.js';
+import type { CallOptions, FenceCall, FenceReply } from '../types.js';
+
+export interface MulticastTarget {
+  readonly transport: 'multicast';
+  /**
+   * A multicast group (225.0.0.12, ff05::3:1): the request goes out from
+   * every local address of its family. Or one host's unicast address: one
+   * datagram, from the local address the kernel routes it from.
+   */
+  readonly address: string;
+  /** The daemons' UDP port, and the TCP port we listen on for their callback (fence_xvm uses one number for both). */
+  readonly port: number;
+  /** Retransmit interval (fence_xvm's retrans, 1/10 s units there). Default 2000 ms. */
+  readonly retransMs?: number;
+}
 
 const DEFAULT_RETRANS_MS = 2000;
 /** Sent requests kept for matching an hmac-sha256 hello; daemons answer recent ones. */
@@ -93,7 +108,7 @@ class Callbacks {
     socket.setNoDelay(true);
     this.#sockets.add(socket);
     socket.once('close', () => this.#sockets.delete(socket));
-    const peer = formatPeer(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
+    const peer = hostPort(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
     const work = this.#serve(socket, peer);
     this.#pending.add(work);
     void work.finally(() => this.#pending.delete(work));
@@ -118,7 +133,7 @@ class Callbacks {
       this.#answers.push({ peer, reply: await session.readAnswer() });
     } catch (e) {
       if (this.#committed && this.#committed.socket !== socket) return; // dropped by us
-      this.#failures.push(e instanceof FenceError ? e.message : `${peer}: ${(e as Error).message}`);
+      this.#failures.push(e instanceof PalisadeError ? e.message : `${peer}: ${(e as Error).message}`);
       socket.destroy();
     }
   }
@@ -191,7 +206,7 @@ function timeoutDetail(
 ): string {
   const { address, port } = target;
   const parts = [
-    `no fence daemon called back within ${formatMs(timeoutMs)} (request sent to ${formatPeer(address, port)} over UDP from ${locals.join(', ')}; ` +
+    `no fence daemon called back within ${formatMs(timeoutMs)} (request sent to ${hostPort(address, port)} over UDP from ${locals.join(', ')}; ` +
       `callback expected on TCP port ${port})`,
   ];
   if (callbacks.failures.length) parts.push(`callbacks that failed: ${callbacks.failures.join('; ')}`);
@@ -221,13 +236,13 @@ async function sendRound(senders: readonly Sender[], call: FenceCall, family: 4 
   return errors;
 }
 
-async function fence(target: MulticastTarget, call: FenceCall, opts: CallOptions): Promise<FenceReply> {
+export async function fence(target: MulticastTarget, call: FenceCall, opts: CallOptions): Promise<FenceReply> {
   const start = Date.now();
   const deadline = start + opts.timeoutMs;
   const retransMs = target.retransMs ?? DEFAULT_RETRANS_MS;
   const family = ipVersion(target.address) === 6 ? 6 : 4;
   const multicast = isMulticastAddress(target.address);
-  const where = `${formatPeer(target.address, target.port)} (UDP)`;
+  const where = `${hostPort(target.address, target.port)} (UDP)`;
   const callbacks = new Callbacks(call, opts, call.command === FenceCommand.HOSTLIST);
 
   const server: Server = await listenForCallbacks(family, target.port, deadline, opts.signal, callbacks.onConnection);
@@ -248,7 +263,7 @@ async function fence(target: MulticastTarget, call: FenceCall, opts: CallOptions
       const windowEnd = Math.min(start + (round + 1) * retransMs, deadline);
       for (;;) {
         await callbacks.waitUntil(windowEnd, opts.signal);
-        if (opts.signal?.aborted) throw new FenceAbortedError(where, 'callback', { cause: opts.signal.reason });
+        if (opts.signal?.aborted) throw new AbortedError(where, 'callback', { cause: opts.signal.reason });
         if (callbacks.committed || Date.now() >= windowEnd) break;
         // Woken early: a unicast host with nothing on the port, so no daemon will call back (one already calling back is waited for).
         if (senders.every((s) => s.refused) && !callbacks.busy) throw refusedError();
@@ -265,4 +280,3 @@ async function fence(target: MulticastTarget, call: FenceCall, opts: CallOptions
   }
 }
 
-export const multicastTransport: Transport<MulticastTarget> = { name: 'multicast', fence };

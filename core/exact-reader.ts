@@ -1,9 +1,11 @@
 // Exact-length reads from a byte stream (a TCP socket or a serial port),
-// each with its own phase and time limit, so a stalled daemon costs at most
-// one timeout per phase and the error says which phase stalled. Internal to
-// the stream transports.
+// each with its own phase and time limit, so a stalled peer costs at most
+// one timeout per phase, times out alone (fence_virtd's select loop lets it
+// stall everyone), and the error says which phase stalled. A failed read
+// destroys the stream. Used by the daemon's listeners and the agent's
+// stream transports.
 import type { Duplex } from 'node:stream';
-import { FenceAbortedError, PeerTimeoutError, ShortReadError, type FencePhase } from '../errors.js';
+import { AbortedError, PeerTimeoutError, ShortReadError, type PeerPhase } from './errors.js';
 
 export interface ReadFailureHints {
   /** Replaces the generic short-read error (the peer closed or reset after `received` bytes). */
@@ -11,7 +13,7 @@ export interface ReadFailureHints {
   readonly timeoutHint?: string;
 }
 
-export class StreamReader {
+export class ExactReader {
   readonly #socket: Duplex;
   readonly #peer: string;
   #chunks: Buffer[] = [];
@@ -27,7 +29,7 @@ export class StreamReader {
       this.#length += chunk.length;
       this.#wake?.();
     });
-    // A reset (the daemon closing with our bytes unread) is a close too; the
+    // A reset (the peer closing with our bytes unread) is a close too; the
     // phase, not the errno, tells the operator what went wrong.
     const closed = (): void => {
       this.#closed = true;
@@ -38,9 +40,12 @@ export class StreamReader {
     socket.on('close', closed);
   }
 
-  /** Resolves with exactly `n` bytes, or throws a phase-named timeout, short-read or abort error. */
-  read(n: number, phase: FencePhase, timeoutMs: number, signal?: AbortSignal, hints: ReadFailureHints = {}): Promise<Buffer> {
-    return this.#wait(() => (this.#length >= n ? this.#take(n) : undefined), n, phase, timeoutMs, signal, hints);
+  /**
+   * Resolves with exactly `n` bytes, or throws a phase-named timeout,
+   * short-read or abort error. The bytes are a copy the caller may change.
+   */
+  read(n: number, phase: PeerPhase, timeoutMs: number, signal?: AbortSignal, hints: ReadFailureHints = {}): Promise<Buffer> {
+    return this.#wait(() => (this.#length >= n ? Buffer.from(this.#take(n)) : undefined), n, phase, timeoutMs, signal, hints);
   }
 
   /**
@@ -48,7 +53,7 @@ export class StreamReader {
    * (line noise before a serial frame) and resolves with how many bytes
    * came before it. Only the tail that could still start a match is kept.
    */
-  skipPast(pattern: Uint8Array, phase: FencePhase, timeoutMs: number, signal?: AbortSignal, hints: ReadFailureHints = {}): Promise<number> {
+  skipPast(pattern: Uint8Array, phase: PeerPhase, timeoutMs: number, signal?: AbortSignal, hints: ReadFailureHints = {}): Promise<number> {
     let skipped = 0;
     const find = (): number | undefined => {
       if (this.#length === 0) return undefined;
@@ -67,7 +72,7 @@ export class StreamReader {
   }
 
   #wait<T>(
-    attempt: () => T | undefined, n: number, phase: FencePhase, timeoutMs: number, signal: AbortSignal | undefined, hints: ReadFailureHints,
+    attempt: () => T | undefined, n: number, phase: PeerPhase, timeoutMs: number, signal: AbortSignal | undefined, hints: ReadFailureHints,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -87,12 +92,12 @@ export class StreamReader {
         const value = attempt();
         if (value !== undefined) finish(undefined, value);
         else if (this.#closed) {
-          finish(hints.onClose?.(this.#length, n) ?? new ShortReadError(this.#peer, phase, n, this.#length));
+          finish(hints.onClose?.(this.#length, n) ?? new ShortReadError({ peer: this.#peer, phase, expected: n, received: this.#length }));
         }
       };
-      const onAbort = (): void => finish(new FenceAbortedError(this.#peer, phase, { cause: signal?.reason }));
+      const onAbort = (): void => finish(new AbortedError(this.#peer, phase, { cause: signal?.reason }));
       if (signal?.aborted) return onAbort();
-      timer = setTimeout(() => finish(new PeerTimeoutError(this.#peer, phase, timeoutMs, hints.timeoutHint)), timeoutMs);
+      timer = setTimeout(() => finish(new PeerTimeoutError({ peer: this.#peer, phase, ms: timeoutMs, hint: hints.timeoutHint })), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#wake = check;
       check();

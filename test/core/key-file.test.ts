@@ -4,16 +4,19 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { MAX_KEY_LEN, readKeyFile } from '../../daemon/key-file.js';
-import { KeyFileError } from '../../daemon/errors.js';
-import { runAsNobody } from './as-nobody.js';
+import { MAX_KEY_LEN } from '../../protocol/constants.js';
+import { modeWarning, readKeyFile as read, type KeyReader } from '../../core/key-file.js';
+import { KeyFileError } from '../../core/errors.js';
+import { runAsNobody } from '../daemon/as-nobody.js';
+
+const readKeyFile = (path: string, reader: KeyReader = 'daemon') => read(path, reader);
 
 let dir = '';
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'pal-key-')); });
 afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
 
-async function keyError(path: string): Promise<KeyFileError> {
-  const e = await readKeyFile(path).then(() => undefined, (err: unknown) => err);
+async function keyError(path: string, reader: KeyReader = 'daemon'): Promise<KeyFileError> {
+  const e = await readKeyFile(path, reader).then(() => undefined, (err: unknown) => err);
   expect(e).toBeInstanceOf(KeyFileError);
   expect((e as KeyFileError).code).toBe('PAL_ERR_KEY');
   expect((e as KeyFileError).path).toBe(path);
@@ -32,7 +35,7 @@ describe('readKeyFile', () => {
   it(`takes exactly ${MAX_KEY_LEN} bytes silently, and the first ${MAX_KEY_LEN} of a larger file with a warning`, async () => {
     const exact = randomBytes(MAX_KEY_LEN);
     await writeFile(join(dir, 'exact'), exact, { mode: 0o600 });
-    expect(await readKeyFile(join(dir, 'exact'))).toEqual({ key: new Uint8Array(exact), warnings: [] });
+    expect(await readKeyFile(join(dir, 'exact'))).toEqual({ path: join(dir, 'exact'), key: new Uint8Array(exact), mode: 0o600, warnings: [] });
     const big = randomBytes(10_000);
     await writeFile(join(dir, 'big'), big, { mode: 0o600 });
     const r = await readKeyFile(join(dir, 'big'));
@@ -45,9 +48,10 @@ describe('readKeyFile', () => {
     await writeFile(path, 'secret');
     for (const [mode, warn] of [[0o644, true], [0o640, true], [0o604, true], [0o620, true], [0o600, false], [0o400, false], [0o700, false]] as const) {
       await chmod(path, mode);
-      const { warnings } = await readKeyFile(path);
+      const file = await readKeyFile(path);
       const octal = mode.toString(8).padStart(4, '0');
-      expect(warnings).toEqual(warn ? [`key file ${path}: mode ${octal} gives group or other users access to the key; run chmod 600 ${path}`] : []);
+      expect(file.warnings).toEqual([]);
+      expect(modeWarning(file)).toBe(warn ? `key file ${path}: mode ${octal} gives group or other users access to the key; run chmod 600 ${path}` : undefined);
       expect((await stat(path)).mode & 0o777).toBe(mode);
     }
   });
@@ -61,6 +65,13 @@ describe('readKeyFile', () => {
   it('a missing file says how to create one', async () => {
     const path = join(dir, 'fence_xvm.key');
     expect((await keyError(path)).message).toBe(`key file ${path}: does not exist; create one with \`palisade keygen ${path}\` and copy it to every guest`);
+  });
+
+  it("the fence client's fix: copy the daemon's key, or set key_file", async () => {
+    const path = join(dir, 'fence_xvm.key');
+    expect((await keyError(path, 'client')).message).toBe(`key file ${path}: does not exist; copy the host daemon's key here or set key_file (-k)`);
+    await writeFile(path, '', { mode: 0o600 });
+    expect((await keyError(path, 'client')).message).toBe(`key file ${path}: is empty; the daemon rejects every signed request made with an empty key`);
   });
 
   it('an empty file is an error, not a key that rejects every request', async () => {
@@ -85,9 +96,9 @@ describe('readKeyFile', () => {
     await mkdir(join(dir, 'cluster'), { mode: 0o755 });
     const path = join(dir, 'cluster', 'fence_xvm.key');
     await writeFile(path, randomBytes(32), { mode: 0o600 });
-    const r = await runAsNobody(['daemon/errors.ts', 'daemon/key-file.ts'], `
-      import { readKeyFile } from './daemon/key-file.js';
-      try { await readKeyFile(${JSON.stringify(path)}); console.log('read it'); }
+    const r = await runAsNobody(['core/key-file.ts'], `
+      import { readKeyFile } from './core/key-file.js';
+      try { await readKeyFile(${JSON.stringify(path)}, 'daemon'); console.log('read it'); }
       catch (e) { console.log(e.constructor.name + ' ' + e.code + ' ' + e.cause?.code + ': ' + e.message); }
     `);
     expect(r.stderr).toBe('');

@@ -8,7 +8,7 @@ import { booleanValue } from '../../agents/fence/values.js';
 import { param } from '../../agents/ocf/framework/params.js';
 import { readOcfEnv } from '../../agents/ocf/framework/env.js';
 import { parseForceUnmount } from '../../agents/ocf/Filesystem/params.js';
-import { runAction } from '../../agents/ocf/framework/agent.js';
+import { runAction } from '../../agents/ocf/framework/run.js';
 import { ipaddr2 } from '../../agents/ocf/IPaddr2/agent.js';
 import { ocfEnv } from '../helpers/ocf.js';
 

@@ -70,8 +70,19 @@ export class Runtime {
     return this.#listeners.map((l) => l.description);
   }
 
-  /** Binds every listener; on failure releases what was bound and rethrows. */
+  #listening = false;
+
+  /** Whether every listener is bound and serving. */
+  get listening(): boolean {
+    return this.#listening;
+  }
+
+  /**
+   * Binds every listener; on failure releases what was bound and rethrows.
+   * May be called again after stopListening(): keys and backends are kept.
+   */
   async start(): Promise<void> {
+    if (this.#listening) return;
     const started: Listener[] = [];
     try {
       for (const l of this.#listeners) {
@@ -79,15 +90,23 @@ export class Runtime {
         started.push(l);
         this.#log('info', `listening: ${l.description}`);
       }
+      this.#listening = true;
     } catch (e) {
       await Promise.allSettled(started.map((l) => l.close()));
       throw e;
     }
   }
 
+  /** Stops intake and drains the listeners; the backends stay connected. */
+  async stopListening(): Promise<void> {
+    if (!this.#listening) return;
+    this.#listening = false;
+    await Promise.allSettled(this.#listeners.map((l) => l.close()));
+  }
+
   /** Listeners first (stop intake, drain), then the backends. */
   async close(): Promise<void> {
-    await Promise.allSettled(this.#listeners.map((l) => l.close()));
+    await this.stopListening();
     await Promise.all(this.#backends.map((b) => b.backend.close().catch((e: unknown) => this.#log('warn', `backend ${b.name} close: ${String(e)}`))));
   }
 }

@@ -10,7 +10,11 @@ import type { LogFn } from '../log.js';
 export interface Listener {
   /** e.g. "tcp 127.0.0.1:1229", for logs and `palisade diag`. */
   readonly description: string;
-  /** Bind and serve. Rejects (bind failure) before serving anything. */
+  /**
+   * Bind and serve. Rejects (bind failure) before serving anything. May be
+   * called again after close(): a reload that cannot bind its new listeners
+   * starts the old ones again, with the keys they already hold.
+   */
   start(service: Service): Promise<void>;
   /** Stop accepting, let in-flight requests finish (bounded), release sockets. */
   close(): Promise<void>;

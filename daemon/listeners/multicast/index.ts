@@ -59,7 +59,8 @@ class MulticastListener implements Listener {
   readonly #warn: LimitedWarn;
   readonly #inflight = new Set<Promise<void>>();
   readonly #sockets = new Set<Socket>();
-  readonly #abort = new AbortController();
+  /** Replaced by start(): a listener closed by a reload may be started again. */
+  #abort = new AbortController();
   #udp: UdpSocket | undefined;
 
   constructor(opts: MulticastOptions, ctx: ListenerContext) {
@@ -76,6 +77,7 @@ class MulticastListener implements Listener {
 
   start(service: Service): Promise<void> {
     const { family, port, address, iface } = this.#opts;
+    this.#abort = new AbortController();
     // Wildcard bind, as fence_virtd: unicast datagrams to the port are served too.
     const udp = createSocket({ type: family === 'ipv4' ? 'udp4' : 'udp6', reuseAddr: true, ipv6Only: family === 'ipv6' });
     return new Promise((resolve, reject) => {

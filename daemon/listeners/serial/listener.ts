@@ -47,8 +47,9 @@ export class SerialListener implements Listener {
   readonly #warnedShared = new Set<string>();
   /** Wanted sockets after the last round: path → guest. */
   #wanted = new Map<string, GuestIdentity>();
-  readonly #stop = new AbortController();
-  readonly #abort = new AbortController();
+  // Replaced by start(): a listener closed by a reload may be started again.
+  #stop = new AbortController();
+  #abort = new AbortController();
   #service: Service | undefined;
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
@@ -66,7 +67,11 @@ export class SerialListener implements Listener {
 
   async start(service: Service): Promise<void> {
     if (this.#watched instanceof Error) throw this.#watched;
-    if (this.#service) throw new PalisadeError('PAL_ERR_LISTENER', `${this.description}: already started`);
+    if (this.#service && !this.#stop.signal.aborted) throw new PalisadeError('PAL_ERR_LISTENER', `${this.description}: already started`);
+    this.#stop = new AbortController();
+    this.#abort = new AbortController();
+    this.#sockets.clear();
+    this.#wanted = new Map();
     this.#service = service;
     // The first round is awaited, so that guests already running are
     // connected (or their failure logged) by the time the daemon is ready.

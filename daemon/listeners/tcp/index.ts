@@ -49,7 +49,8 @@ class TcpListener implements Listener {
   readonly #ctx: ListenerContext;
   readonly #sockets = new Set<Socket>();
   readonly #inflight = new Set<Promise<void>>();
-  readonly #abort = new AbortController();
+  /** Replaced by start(): a listener closed by a reload may be started again. */
+  #abort = new AbortController();
   /** Key hash states and HMAC keys, built once: hashing the key again per request is most of the verification cost. */
   readonly #authenticate: (raw: Uint8Array) => Verdict;
   readonly #session: (input: SessionInput) => Promise<void>;
@@ -66,6 +67,7 @@ class TcpListener implements Listener {
   }
 
   start(service: Service): Promise<void> {
+    this.#abort = new AbortController();
     const server = createServer({ noDelay: true }, (sock) => {
       if (this.#sockets.size >= MAX_CONNECTIONS) {
         this.#ctx.log('warn', `${this.description}: ${MAX_CONNECTIONS} connections open; refusing ${sock.remoteAddress}`);

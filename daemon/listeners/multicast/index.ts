@@ -24,7 +24,7 @@ import type { Listener, ListenerContext, ListenerSpec } from '../types.js';
 import { settleWithin } from '../_drain.js';
 import { callbackTarget, connectBack, type CallbackTarget } from './callback.js';
 import { parseMulticastSection, type MulticastOptions } from './options.js';
-import { warnLimiter, type LimitedWarn } from './_warn-limiter.js';
+import { warnLimiter, type LimitedWarn } from '../_warn-limiter.js';
 
 /** Per-phase limits. fence_virtd: 5 s to connect back, 10 s per auth step. */
 export const MULTICAST_TIMEOUTS = { connect: 5_000, ...SESSION_TIMEOUTS, drain: 10_000 } as const;

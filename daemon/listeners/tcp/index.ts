@@ -6,7 +6,7 @@ import { createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net
 import { REQUEST_SIZE } from '../../../protocol/constants.js';
 import { decodeRequest } from '../../../protocol/fence-req.js';
 import { ProtocolError } from '../../../protocol/errors.js';
-import { choice, port as portOf, strOr } from '../../config/access.js';
+import { choice, int, port as portOf, strOr } from '../../config/access.js';
 import { ConfigError, PalisadeError } from '../../errors.js';
 import type { Peer, Service } from '../../dispatch.js';
 import { ExactReader } from '../../net/exact-reader.js';
@@ -16,17 +16,22 @@ import { SESSION_TIMEOUTS, sessionRunner, type SessionInput } from '../_stream-s
 import type { Listener, ListenerContext, ListenerSpec } from '../types.js';
 import { hostPort } from '../../_text.js';
 import { settleWithin } from '../_drain.js';
+import { warnLimiter, type LimitedWarn } from '../_warn-limiter.js';
+import { Admission, type AdmissionLimits } from './admission.js';
 
 /** Per-phase limits. fence_virtd waits 1 s for the request and 10 s per auth step. */
 export const TCP_TIMEOUTS = { request: 5_000, ...SESSION_TIMEOUTS, drain: 10_000 } as const;
-/** Connections beyond this are refused at once, so idle peers cannot exhaust the daemon. */
-export const MAX_CONNECTIONS = 512;
+/** Default connection limits (see admission.ts): all sources, and one source address. */
+export const CONNECTION_LIMITS: AdmissionLimits = { total: 512, perSource: 64 };
+/** Eviction and refusal are logged at most once per this interval, with a count of what was held back. */
+export const ADMISSION_LOG_INTERVAL_MS = 60_000;
 
 interface TcpOptions {
   readonly auth: ListenerAuth;
   readonly family: 'ipv4' | 'ipv6';
   readonly address: string;
   readonly port: number;
+  readonly limits: AdmissionLimits;
 }
 
 export const tcpListener: ListenerSpec = {
@@ -38,7 +43,11 @@ export const tcpListener: ListenerSpec = {
       const line = section.values.get('address')?.at(-1)?.line ?? section.line;
       throw new ConfigError(section.file, line, `${ctx.name}/@address`, `'${address}' is not an ${family} address literal (family = "${family}")`);
     }
-    const opts: TcpOptions = { auth: await readListenerAuth(section, ctx), family, address, port: portOf(section, 'port', 1229) };
+    const limits: AdmissionLimits = {
+      total: int(section, 'max_connections', CONNECTION_LIMITS.total, { min: 1, max: 65_536 }),
+      perSource: int(section, 'max_per_source', CONNECTION_LIMITS.perSource, { min: 1, max: 65_536 }),
+    };
+    const opts: TcpOptions = { auth: await readListenerAuth(section, ctx), family, address, port: portOf(section, 'port', 1229), limits };
     return new TcpListener(opts, ctx);
   },
 };
@@ -48,6 +57,8 @@ class TcpListener implements Listener {
   readonly #opts: TcpOptions;
   readonly #ctx: ListenerContext;
   readonly #sockets = new Set<Socket>();
+  readonly #admission: Admission<Socket>;
+  readonly #warn: LimitedWarn;
   readonly #inflight = new Set<Promise<void>>();
   /** Replaced by start(): a listener closed by a reload may be started again. */
   #abort = new AbortController();
@@ -61,6 +72,8 @@ class TcpListener implements Listener {
     this.#ctx = ctx;
     this.#authenticate = requestAuthenticator(opts.auth);
     this.#session = sessionRunner(opts.auth);
+    this.#admission = new Admission(opts.limits);
+    this.#warn = warnLimiter(ctx.log, ADMISSION_LOG_INTERVAL_MS);
     this.description = `${ctx.name} ${hostPort(opts.address, opts.port)}` +
       (opts.auth.mode === 'hmac-sha256' ? ' (hmac-sha256)' : '') +
       (opts.auth.credentials.length > 1 ? ` (${opts.auth.credentials.length} keys)` : '');
@@ -69,14 +82,11 @@ class TcpListener implements Listener {
   start(service: Service): Promise<void> {
     this.#abort = new AbortController();
     const server = createServer({ noDelay: true }, (sock) => {
-      if (this.#sockets.size >= MAX_CONNECTIONS) {
-        this.#ctx.log('warn', `${this.description}: ${MAX_CONNECTIONS} connections open; refusing ${sock.remoteAddress}`);
-        sock.destroy();
-        return;
-      }
+      if (!this.#admit(sock)) return;
       this.#sockets.add(sock);
       const p = this.#serve(sock, service).finally(() => {
         this.#sockets.delete(sock);
+        this.#admission.remove(sock);
         this.#inflight.delete(p);
       });
       this.#inflight.add(p);
@@ -94,6 +104,24 @@ class TcpListener implements Listener {
     });
   }
 
+  /** Makes room for `sock` by closing the oldest connections that have not sent a request; false when there is none to close. */
+  #admit(sock: Socket): boolean {
+    const source = sock.remoteAddress ?? 'unknown';
+    const { total, perSource } = this.#opts.limits;
+    const limitText = (why: 'total' | 'per-source') => why === 'total' ? `${total} connections open` : `${perSource} connections open from ${source}`;
+    const verdict = this.#admission.admit(sock, source);
+    if (!verdict.ok) {
+      this.#warn(`refuse-${verdict.why}`, `${this.description}: ${limitText(verdict.why)}, all of them being served; refusing a new connection from ${source}`);
+      sock.destroy();
+      return false;
+    }
+    for (const v of verdict.evicted) {
+      this.#warn(`evict-${v.why}`, `${this.description}: ${limitText(v.why)}; closing the oldest that has not sent a request (from ${v.source}) to admit ${source}`);
+      v.conn.destroy();
+    }
+    return true;
+  }
+
   async #serve(sock: Socket, service: Service): Promise<void> {
     const addr = sock.remoteAddress ?? 'unknown';
     // The ACL source is the numeric IP as the socket reports it; acl.ts
@@ -103,6 +131,7 @@ class TcpListener implements Listener {
     const log = this.#ctx.log;
     try {
       const raw = await reader.read(REQUEST_SIZE, 'request', TCP_TIMEOUTS.request);
+      this.#admission.requested(sock);
       const req = decodeRequest(raw);
       const verdict = this.#authenticate(raw);
       if (!verdict.ok) {

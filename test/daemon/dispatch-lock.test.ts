@@ -3,7 +3,6 @@
 // Nothing here waits for time to pass.
 import { describe, expect, it } from 'vitest';
 import { createDispatcher, type Peer } from '../../daemon/dispatch.js';
-import { DomainNotFoundError } from '../../daemon/errors.js';
 import { DomainState, type Backend, type DomainInfo } from '../../daemon/backends/types.js';
 import { FenceCommand, Result } from '../../protocol/constants.js';
 import { makeRequest } from '../../protocol/fence-req.js';
@@ -18,7 +17,7 @@ class GatedBackend implements Backend {
   #find(d: string) { return this.domains.find((x) => x.name === d || x.uuid === d.toLowerCase()); }
   async lookup(d: string) { return this.#find(d); }
   async list() { return this.domains; }
-  async domainXml(d: string) { if (!this.#find(d)) throw new DomainNotFoundError(d); return '<domain/>'; }
+  readonly capabilities = {};
   async close() {}
   off(d: string) { return this.#gate(`off ${d}`); }
   on(d: string) { return this.#gate(`on ${d}`); }

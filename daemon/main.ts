@@ -66,7 +66,7 @@ async function main(): Promise<number> {
       await runtime?.close();
       runtime = undefined;
       const msg = e instanceof PalisadeError ? e.message : (e as Error).stack ?? String(e);
-      if (!flags.waitForInit) {
+      if (!flags.waitForInit && !plan.waitForInit) {
         log('error', `start-up failed: ${msg}`);
         notifyParent(`failed: ${msg}`);
         releasePidFile(flags.pidFile);

@@ -49,6 +49,7 @@ export class Runtime {
 
   static async create(plan: DaemonPlan, log: LogFn): Promise<Runtime> {
     const { acl, clusters } = accessModel(plan);
+    for (const w of [...plan.warnings, ...acl.warnings]) log('warn', w);
     const backends: NamedBackend[] = [];
     try {
       for (const b of plan.backends) backends.push({ name: b.name, backend: await b.spec.create(b.section, { log }) });

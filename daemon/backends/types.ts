@@ -1,6 +1,7 @@
 // The backend contract: the verbs of fence_virtd's server_plugin.h,
 // without its void* contexts and inverted int returns.
 import type { ConfigSection } from '../config/tree.js';
+import type { SectionSchema } from '../config/schema.js';
 import { asciiLower } from '../_text.js';
 
 /** Raw libvirt virDomainState values, as carried in the host-list record. */
@@ -61,6 +62,8 @@ export interface NamedBackend {
 
 export interface BackendSpec {
   readonly name: string;
+  /** Its block's keys, types, defaults and meaning: they drive parsing, the unknown-key warnings, `config check` and the README. */
+  readonly schema: SectionSchema;
   /** Validate the section (throw ConfigError with its line) and create the backend. */
   create(section: ConfigSection, ctx: PluginContext): Promise<Backend>;
 }

@@ -2,6 +2,7 @@
 // them to the Service. Adding a transport is one folder under listeners/
 // plus one line in listeners/index.ts.
 import type { ConfigSection } from '../config/tree.js';
+import type { SectionSchema } from '../config/schema.js';
 import type { Cluster } from '../acl.js';
 import type { NamedBackend } from '../backends/types.js';
 import type { Service } from '../dispatch.js';
@@ -36,6 +37,8 @@ export interface ListenerContext {
 
 export interface ListenerSpec {
   readonly name: string;
+  /** Its block's keys, types, defaults and meaning: they drive parsing, the unknown-key warnings, `config check` and the README. */
+  readonly schema: SectionSchema;
   /** Validate every option (ConfigError with file:line) and load keys; bind nothing yet. */
   create(section: ConfigSection, ctx: ListenerContext): Promise<Listener>;
 }

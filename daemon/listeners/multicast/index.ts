@@ -25,6 +25,7 @@ import { settleWithin } from '../_drain.js';
 import { callbackTarget, connectBack, type CallbackTarget } from './callback.js';
 import { parseMulticastSection, type MulticastOptions } from './options.js';
 import { warnLimiter, type LimitedWarn } from '../_warn-limiter.js';
+import { multicastSchema } from './schema.js';
 
 /** Per-phase limits. fence_virtd: 5 s to connect back, 10 s per auth step. */
 export const MULTICAST_TIMEOUTS = { connect: 5_000, ...SESSION_TIMEOUTS, drain: 10_000 } as const;
@@ -33,6 +34,7 @@ export const MAX_CALLBACKS = 64;
 
 export const multicastListener: ListenerSpec = {
   name: 'multicast',
+  schema: multicastSchema,
   async create(section, ctx) {
     return new MulticastListener(await parseMulticastSection(section, ctx), ctx);
   },

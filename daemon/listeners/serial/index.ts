@@ -10,9 +10,11 @@ import { PalisadeError } from '../../errors.js';
 import type { ListenerContext, ListenerSpec } from '../types.js';
 import { SerialListener, type WatchedBackend } from './listener.js';
 import { parseSerialSection } from './options.js';
+import { serialSchema } from './schema.js';
 
 export const serialListener: ListenerSpec = {
   name: 'serial',
+  schema: serialSchema,
   async create(section, ctx) {
     const opts = parseSerialSection(section, ctx);
     return new SerialListener(opts, ctx, pickBackend(section, ctx, opts.uri));

@@ -6,23 +6,23 @@ import { createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net
 import { REQUEST_SIZE } from '../../../protocol/constants.js';
 import { decodeRequest } from '../../../protocol/fence-req.js';
 import { ProtocolError } from '../../../protocol/errors.js';
-import { choice, int, port as portOf, strOr } from '../../config/access.js';
-import { ConfigError, PalisadeError } from '../../errors.js';
+import { configError } from '../../config/access.js';
+import { readSection, sectionWarnings } from '../../config/schema.js';
+import { PalisadeError } from '../../errors.js';
 import type { Peer, Service } from '../../dispatch.js';
 import { ExactReader } from '../../net/exact-reader.js';
 import { readListenerAuth, type ListenerAuth } from '../credentials.js';
 import { refusalText, requestAuthenticator, type Verdict } from '../_request-auth.js';
 import { SESSION_TIMEOUTS, sessionRunner, type SessionInput } from '../_stream-session.js';
 import type { Listener, ListenerContext, ListenerSpec } from '../types.js';
-import { hostPort } from '../../_text.js';
+import { hostPort, printable } from '../../_text.js';
 import { settleWithin } from '../_drain.js';
 import { warnLimiter, type LimitedWarn } from '../_warn-limiter.js';
 import { Admission, type AdmissionLimits } from './admission.js';
+import { tcpSchema } from './schema.js';
 
 /** Per-phase limits. fence_virtd waits 1 s for the request and 10 s per auth step. */
 export const TCP_TIMEOUTS = { request: 5_000, ...SESSION_TIMEOUTS, drain: 10_000 } as const;
-/** Default connection limits (see admission.ts): all sources, and one source address. */
-export const CONNECTION_LIMITS: AdmissionLimits = { total: 512, perSource: 64 };
 /** Eviction and refusal are logged at most once per this interval, with a count of what was held back. */
 export const ADMISSION_LOG_INTERVAL_MS = 60_000;
 
@@ -36,18 +36,16 @@ interface TcpOptions {
 
 export const tcpListener: ListenerSpec = {
   name: 'tcp',
+  schema: tcpSchema,
   async create(section, ctx) {
-    const family = choice(section, 'family', ['ipv4', 'ipv6'] as const, 'ipv4');
-    const address = strOr(section, 'address', family === 'ipv6' ? '::1' : '127.0.0.1');
-    if (family === 'ipv4' ? !isIPv4(address) : !isIPv6(address)) {
-      const line = section.values.get('address')?.at(-1)?.line ?? section.line;
-      throw new ConfigError(section.file, line, `${ctx.name}/@address`, `'${address}' is not an ${family} address literal (family = "${family}")`);
+    const v = readSection(section, tcpSchema);
+    const address = v.address ?? (v.family === 'ipv6' ? '::1' : '127.0.0.1');
+    if (v.family === 'ipv4' ? !isIPv4(address) : !isIPv6(address)) {
+      throw configError(section, 'address', `'${printable(address)}' is not an ${v.family} address literal (family = "${v.family}")`);
     }
-    const limits: AdmissionLimits = {
-      total: int(section, 'max_connections', CONNECTION_LIMITS.total, { min: 1, max: 65_536 }),
-      perSource: int(section, 'max_per_source', CONNECTION_LIMITS.perSource, { min: 1, max: 65_536 }),
-    };
-    const opts: TcpOptions = { auth: await readListenerAuth(section, ctx), family, address, port: portOf(section, 'port', 1229), limits };
+    for (const w of sectionWarnings(section, tcpSchema)) ctx.log('warn', w);
+    const limits: AdmissionLimits = { total: v.max_connections, perSource: v.max_per_source };
+    const opts: TcpOptions = { auth: await readListenerAuth(section, ctx), family: v.family, address, port: v.port, limits };
     return new TcpListener(opts, ctx);
   },
 };

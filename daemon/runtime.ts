@@ -72,6 +72,8 @@ export class Runtime {
   }
 
   #listening = false;
+  /** Listeners started and not yet closed (some may have handed their socket to a reload). */
+  readonly #open = new Set<Listener>();
 
   /** Whether every listener is bound and serving. */
   get listening(): boolean {
@@ -81,28 +83,42 @@ export class Runtime {
   /**
    * Binds every listener; on failure releases what was bound and rethrows.
    * May be called again after stopListening(): keys and backends are kept.
+   * `inherit` maps bindKeys to a previous configuration's listeners whose
+   * bound sockets may be taken over (see handoverTo).
    */
-  async start(): Promise<void> {
+  async start(inherit: ReadonlyMap<string, Listener> = new Map()): Promise<void> {
     if (this.#listening) return;
     const started: Listener[] = [];
     try {
       for (const l of this.#listeners) {
-        await l.start(this.#service);
+        const from = l.bindKey === undefined ? undefined : inherit.get(l.bindKey);
+        await l.start(this.#service, from);
         started.push(l);
-        this.#log('info', `listening: ${l.description}`);
+        this.#open.add(l);
+        this.#log('info', `listening: ${l.description}${from ? ' (socket taken over)' : ''}`);
       }
       this.#listening = true;
     } catch (e) {
+      for (const l of started) this.#open.delete(l);
       await Promise.allSettled(started.map((l) => l.close()));
       throw e;
     }
   }
 
-  /** Stops intake and drains the listeners; the backends stay connected. */
-  async stopListening(): Promise<void> {
-    if (!this.#listening) return;
+  /** This runtime's listeners bound to what `next` binds too, by bindKey: next takes their sockets over. */
+  handoverTo(next: Runtime): Map<string, Listener> {
+    const wanted = new Set(next.#listeners.map((l) => l.bindKey).filter((k) => k !== undefined));
+    const out = new Map<string, Listener>();
+    for (const l of this.#open) if (l.bindKey !== undefined && wanted.has(l.bindKey)) out.set(l.bindKey, l);
+    return out;
+  }
+
+  /** Stops intake and drains the listeners, except those in `keep` (handed to a reload); the backends stay connected. */
+  async stopListening(keep: ReadonlySet<Listener> = new Set()): Promise<void> {
     this.#listening = false;
-    await Promise.allSettled(this.#listeners.map((l) => l.close()));
+    const closing = [...this.#open].filter((l) => !keep.has(l));
+    for (const l of closing) this.#open.delete(l);
+    await Promise.allSettled(closing.map((l) => l.close()));
   }
 
   /** Listeners first (stop intake, drain), then the backends. */

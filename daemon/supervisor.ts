@@ -1,7 +1,8 @@
 // Owns the running configuration after start-up: SIGHUP reloads and the
 // final stop, one at a time. A reload never ends the process. The new
 // configuration is built completely (file parsed, keys read, backends
-// connected) while the old one serves; only binding needs the old listeners
+// connected) while the old one serves. A listener bound to the same address
+// takes the old one's socket over; only the others need the old listeners
 // closed first. If the new ones cannot bind, the old listeners start again
 // with the keys and backend connections they already hold, so a key file
 // removed or a hypervisor gone since start-up cannot stop the restore. If
@@ -75,12 +76,16 @@ export class Supervisor {
       return;
     }
     const previous = this.#runtime;
-    await previous.stopListening();
+    // Listeners bound to the same address keep their socket (no connection is
+    // refused); the others are closed first so that their ports are free.
+    const handover = previous.handoverTo(next);
+    await previous.stopListening(new Set(handover.values()));
     try {
-      await next.start();
+      await next.start(handover);
     } catch (e) {
       log('error', `reload failed to bind (${(e as Error).message}); restoring the previous configuration`);
       await next.close();
+      await previous.stopListening();
       await this.#restore(previous);
       return;
     }

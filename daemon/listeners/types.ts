@@ -15,8 +15,16 @@ export interface Listener {
    * Bind and serve. Rejects (bind failure) before serving anything. May be
    * called again after close(): a reload that cannot bind its new listeners
    * starts the old ones again, with the keys they already hold.
+   * `inherit`: the previous configuration's listener with the same bindKey,
+   * whose bound socket this one may take over instead of binding.
    */
-  start(service: Service): Promise<void>;
+  start(service: Service, inherit?: Listener): Promise<void>;
+  /**
+   * What start() binds ("tcp ipv4 127.0.0.1:1229"), for listeners that can
+   * take a bound socket over on reload, so that no connection is refused
+   * while the configuration changes. Undefined: closed, then bound again.
+   */
+  readonly bindKey?: string;
   /** Stop accepting, let in-flight requests finish (bounded), release sockets. */
   close(): Promise<void>;
 }

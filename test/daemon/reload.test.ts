@@ -102,6 +102,51 @@ describe('SIGHUP reload', () => {
     expect(alive(pid)).toBe(false);
   });
 
+  it('under load: five reloads of the same address lose no request', async () => {
+    ws = await Workspace.create();
+    const keyFile = await ws.key();
+    const key = new Uint8Array(await readFile(keyFile));
+    const port = await freePort();
+    const d = await startPalisaded(ws, fenceVirtConf({ port, keyFile }));
+    const outcomes: string[] = [];
+    let stop = false;
+    let done = 0;
+    const waiters = new Set<() => void>();
+    const worker = async () => {
+      while (!stop) {
+        try {
+          const r = await exchange({ port, key, request: FenceCommand.STATUS, domain: 'web1' });
+          outcomes.push(r.result === Result.SUCCESS ? 'ok' : `result ${String(r.result)}${r.closedEarly ? ' (closed early)' : ''}`);
+        } catch (e) {
+          outcomes.push(`error ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        }
+        done++;
+        for (const w of waiters) w();
+      }
+    };
+    /** Resolves once `n` more requests have been answered (or failed). */
+    const answered = (n: number) => new Promise<void>((res) => {
+      const target = done + n;
+      const check = () => { if (done >= target) { waiters.delete(check); res(); } };
+      waiters.add(check);
+    });
+    const workers = Array.from({ length: 4 }, () => worker());
+    try {
+      for (let i = 1; i <= 5; i++) {
+        await answered(20);
+        d.child.kill('SIGHUP');
+        await d.waitFor(new RegExp(`(reload complete[\\s\\S]*){${i}}`));
+      }
+      await answered(20);
+    } finally {
+      stop = true;
+      await Promise.all(workers);
+    }
+    expect(outcomes.filter((o) => o !== 'ok')).toEqual([]);
+    expect(d.output()).toMatch(/listening: tcp 127\.0\.0\.1:\d+ \(socket taken over\)/);
+    expect(outcomes.length).toBeGreaterThan(100);
+  });
+
   it('a changed debug setting takes effect on reload', async () => {
     ws = await Workspace.create();
     const keyFile = await ws.key();

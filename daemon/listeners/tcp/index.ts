@@ -77,9 +77,13 @@ class TcpListener implements Listener {
       (opts.auth.credentials.length > 1 ? ` (${opts.auth.credentials.length} keys)` : '');
   }
 
-  start(service: Service): Promise<void> {
+  get bindKey(): string {
+    return `tcp ${this.#opts.family} ${hostPort(this.#opts.address, this.#opts.port)}`;
+  }
+
+  start(service: Service, inherit?: Listener): Promise<void> {
     this.#abort = new AbortController();
-    const server = createServer({ noDelay: true }, (sock) => {
+    const onConnection = (sock: Socket) => {
       if (!this.#admit(sock)) return;
       this.#sockets.add(sock);
       const p = this.#serve(sock, service).finally(() => {
@@ -88,18 +92,47 @@ class TcpListener implements Listener {
         this.#inflight.delete(p);
       });
       this.#inflight.add(p);
-    });
-    this.#server = server;
+    };
+    const onError = (e: Error) => this.#ctx.log('error', `${this.description}: ${e.message}`);
+    // A reload: take the bound socket over in this same turn of the event loop,
+    // so no connection arrives while nobody listens and none is refused.
+    const taken = inherit instanceof TcpListener && inherit.bindKey === this.bindKey ? inherit.#release() : undefined;
+    if (taken) {
+      this.#attach(taken, onConnection, onError);
+      return Promise.resolve();
+    }
+    const server = createServer({ noDelay: true });
     return new Promise((resolve, reject) => {
-      const onError = (e: NodeJS.ErrnoException) => reject(new PalisadeError('PAL_ERR_LISTENER',
+      const onBindError = (e: NodeJS.ErrnoException) => reject(new PalisadeError('PAL_ERR_LISTENER',
         `${this.description}: cannot listen: ${e.code ?? e.message}${e.code === 'EADDRINUSE' ? ' (another fence_virtd/palisaded running?)' : ''}`, { cause: e }));
-      server.once('error', onError);
+      server.once('error', onBindError);
       server.listen({ host: this.#opts.address, port: this.#opts.port, backlog: 128, ipv6Only: this.#opts.family === 'ipv6' }, () => {
-        server.off('error', onError);
-        server.on('error', (e) => this.#ctx.log('error', `${this.description}: ${e.message}`));
+        server.off('error', onBindError);
+        this.#attach(server, onConnection, onError);
         resolve();
       });
     });
+  }
+
+  #detach: (() => void) | undefined;
+
+  #attach(server: Server, onConnection: (s: Socket) => void, onError: (e: Error) => void): void {
+    server.on('connection', onConnection);
+    server.on('error', onError);
+    this.#server = server;
+    this.#detach = () => {
+      server.off('connection', onConnection);
+      server.off('error', onError);
+    };
+  }
+
+  /** Gives the bound server away (to a reload's listener); connections already accepted stay ours and drain on close(). */
+  #release(): Server | undefined {
+    const server = this.#server;
+    if (!server?.listening) return undefined;
+    this.#detach?.();
+    this.#server = undefined;
+    return server;
   }
 
   /** Makes room for `sock` by closing the oldest connections that have not sent a request; false when there is none to close. */
@@ -148,8 +181,10 @@ class TcpListener implements Listener {
 
   async close(): Promise<void> {
     const server = this.#server;
-    if (!server) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.#server = undefined;
+    this.#detach?.();
+    // Handed over on reload: not ours to close, but our connections still drain.
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     await settleWithin(this.#inflight, TCP_TIMEOUTS.drain);
     this.#abort.abort(new Error('listener closed'));
     for (const s of this.#sockets) s.destroy();

@@ -1,7 +1,8 @@
-// The libvirt connection lost and back, against the real daemon: while the
-// hypervisor cannot be reached every request fails with 1 and the reason
-// is logged (a status is never reported as "off"); once it is back, the
-// next request is served without a restart.
+// Backend faults against the real daemon. The libvirt connection lost and
+// back: while the hypervisor cannot be reached every request fails with 1
+// and the reason is logged (a status is never reported as "off"); once it
+// is back, the next request is served without a restart. virsh killed in
+// the middle of a reboot: the answer matches what the hypervisor then says.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { ROOT, Workspace, fenceVirtConf, freePort, startPalisaded, type RunningD
 import { exchange } from '../helpers/raw-client.js';
 
 const OUTAGE = join(ROOT, 'test/fixtures/fake-virsh/outage');
+const DIE_ON_DESTROY = join(ROOT, 'test/fixtures/fake-virsh/die-on-destroy');
 
 /** Pids whose parent is `ppid` (the daemon's virsh sessions). */
 function childrenOf(ppid: number): number[] {
@@ -70,5 +72,27 @@ describe('libvirt connection lost and back', () => {
     expect((await ask(FenceCommand.STATUS)).result).toBe(Result.SUCCESS);
     expect((await ask(FenceCommand.OFF, 'web2')).result).toBe(Result.SUCCESS);
     expect((await ask(FenceCommand.STATUS, 'web2')).result).toBe(Result.OFF);
+  });
+});
+
+describe('virsh killed in the middle of a reboot', () => {
+  let ws: Workspace;
+  afterAll(async () => { await ws?.stop(); });
+
+  it('killed as the destroy is sent: the reboot fails, and the domain still runs', async () => {
+    ws = await Workspace.create();
+    const keyFile = await ws.key();
+    const key = new Uint8Array(await readFile(keyFile));
+    const port = await freePort();
+    const conf = fenceVirtConf({ port, keyFile }).replace(/uri = "([^"]+)";/, `uri = "$1";\n\t\tvirsh = "${DIE_ON_DESTROY}";\n\t\tstatus_cache_ms = "0";`);
+    const d = await startPalisaded(ws, conf, [], 0, { PALISADE_FAKE_VIRSH_DIR: ws.dir });
+    const reboot = await exchange({ port, key, request: FenceCommand.REBOOT, domain: 'web1', timeoutMs: 30_000 });
+    await d.waitFor(/was killed by SIGKILL/);
+    // The hypervisor, asked again through a new virsh, says the domain runs: a success here would be a lie.
+    const status = await exchange({ port, key, request: FenceCommand.STATUS, domain: 'web1' });
+    expect([reboot.result, status.result]).toEqual([Result.FAIL, Result.SUCCESS]);
+    expect(d.output()).toMatch(/reboot 'web1': result 1/);
+    // And the next reboot goes through.
+    expect((await exchange({ port, key, request: FenceCommand.REBOOT, domain: 'web1', timeoutMs: 30_000 })).result).toBe(Result.SUCCESS);
   });
 });

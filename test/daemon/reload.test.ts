@@ -102,6 +102,23 @@ describe('SIGHUP reload', () => {
     expect(alive(pid)).toBe(false);
   });
 
+  it('a reload that took a socket over and then fails to bind another gives the socket back', async () => {
+    ws = await Workspace.create();
+    const keyFile = await ws.key();
+    const key = new Uint8Array(await readFile(keyFile));
+    const port = await freePort();
+    const d = await startPalisaded(ws, fenceVirtConf({ port, keyFile }));
+    const busy = await occupiedPort();
+    blocker = busy.server;
+    const second = `\ttcp = "b" {\n\t\tkey_file = "${keyFile}";\n\t\tport = "${busy.port}";\n\t}\n`;
+    await writeFile(configOf(d.child.spawnargs), fenceVirtConf({ port, keyFile })
+      .replace('listener = "tcp";', 'listener = "tcp tcp:b";').replace('listeners {\n', `listeners {\n${second}`));
+    d.child.kill('SIGHUP');
+    await d.waitFor(/previous configuration restored/);
+    expect(d.output()).toMatch(/listening: tcp 127\.0\.0\.1:\d+ \(socket taken over\)[\s\S]*reload failed to bind \(.*EADDRINUSE/);
+    expect((await exchange({ port, key, request: FenceCommand.STATUS, domain: 'web1' })).result).toBe(Result.SUCCESS);
+  });
+
   it('under load: five reloads of the same address lose no request', async () => {
     ws = await Workspace.create();
     const keyFile = await ws.key();

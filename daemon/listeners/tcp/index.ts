@@ -64,6 +64,8 @@ class TcpListener implements Listener {
   readonly #authenticate: (raw: Uint8Array) => Verdict;
   readonly #session: (input: SessionInput) => Promise<void>;
   #server: Server | undefined;
+  /** Removes this listener's handlers from #server (which a reload may hand on). */
+  #detach: (() => void) | undefined;
 
   constructor(opts: TcpOptions, ctx: ListenerContext) {
     this.#opts = opts;
@@ -113,8 +115,6 @@ class TcpListener implements Listener {
       });
     });
   }
-
-  #detach: (() => void) | undefined;
 
   #attach(server: Server, onConnection: (s: Socket) => void, onError: (e: Error) => void): void {
     server.on('connection', onConnection);

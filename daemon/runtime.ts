@@ -105,9 +105,14 @@ export class Runtime {
     }
   }
 
+  /** What this runtime's listeners bind, for those that can take a socket over on reload. */
+  get bindKeys(): readonly string[] {
+    return this.#listeners.flatMap((l) => (l.bindKey === undefined ? [] : [l.bindKey]));
+  }
+
   /** This runtime's listeners bound to what `next` binds too, by bindKey: next takes their sockets over. */
-  handoverTo(next: Runtime): Map<string, Listener> {
-    const wanted = new Set(next.#listeners.map((l) => l.bindKey).filter((k) => k !== undefined));
+  handoverTo(next: { readonly bindKeys: readonly string[] }): Map<string, Listener> {
+    const wanted = new Set(next.bindKeys);
     const out = new Map<string, Listener>();
     for (const l of this.#open) if (l.bindKey !== undefined && wanted.has(l.bindKey)) out.set(l.bindKey, l);
     return out;

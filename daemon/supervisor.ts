@@ -13,6 +13,9 @@ import { planDaemon, type DaemonPlan } from './daemon-config.js';
 import { Runtime } from './runtime.js';
 import type { LogFn } from './log.js';
 
+/** What the supervisor needs of a running configuration (Runtime; tests pass stand-ins). */
+export type Serving = Pick<Runtime, 'listening' | 'bindKeys' | 'start' | 'stopListening' | 'close' | 'handoverTo'>;
+
 export interface SupervisorOptions {
   readonly configFile: string;
   readonly log: LogFn;
@@ -20,16 +23,24 @@ export interface SupervisorOptions {
   readonly applyPlan: (plan: DaemonPlan) => void;
   /** How long to wait before trying again to bind the previous listeners. */
   readonly retryMs: number;
+  /** Builds the configuration in `configFile` (default: parse, plan, Runtime.create). */
+  readonly build?: (configFile: string, log: LogFn) => Promise<{ plan: DaemonPlan; runtime: Serving }>;
+}
+
+async function buildRuntime(configFile: string, log: LogFn): Promise<{ plan: DaemonPlan; runtime: Serving }> {
+  const plan = planDaemon(await readConfigFile(configFile));
+  return { plan, runtime: await Runtime.create(plan, log) };
 }
 
 export class Supervisor {
-  #runtime: Runtime;
+  #runtime: Serving;
   #busy: Promise<void> = Promise.resolve();
   #retry: NodeJS.Timeout | undefined;
   #stopped = false;
+  #restoreFailure: string | undefined;
   readonly #opts: SupervisorOptions;
 
-  constructor(runtime: Runtime, opts: SupervisorOptions) {
+  constructor(runtime: Serving, opts: SupervisorOptions) {
     this.#runtime = runtime;
     this.#opts = opts;
   }
@@ -67,10 +78,9 @@ export class Supervisor {
     const { configFile, log } = this.#opts;
     log('info', `SIGHUP: reloading ${configFile}`);
     let plan: DaemonPlan;
-    let next: Runtime;
+    let next: Serving;
     try {
-      plan = planDaemon(await readConfigFile(configFile));
-      next = await Runtime.create(plan, log);
+      ({ plan, runtime: next } = await (this.#opts.build ?? buildRuntime)(configFile, log));
     } catch (e) {
       log('error', `reload failed, keeping the running configuration: ${(e as Error).message}`);
       return;
@@ -91,20 +101,26 @@ export class Supervisor {
     }
     clearTimeout(this.#retry);
     this.#runtime = next;
-    this.#opts.applyPlan(plan);
     await previous.close();
+    this.#opts.applyPlan(plan);
     log('info', 'reload complete');
   }
 
   /** Starts the previous listeners again; on failure, retries later until they bind or a reload replaces them. */
-  async #restore(previous: Runtime): Promise<void> {
+  async #restore(previous: Serving): Promise<void> {
     const { log, retryMs } = this.#opts;
     if (this.#stopped || this.#runtime !== previous || previous.listening) return;
     try {
       await previous.start();
+      this.#restoreFailure = undefined;
       log('info', 'previous configuration restored');
     } catch (e) {
-      log('error', `cannot restore the previous configuration (${(e as Error).message}); not serving; retrying every ${retryMs / 1000} s, or send SIGHUP once the configuration is fixed`);
+      // Logged once per reason, not every retry.
+      const why = (e as Error).message;
+      if (why !== this.#restoreFailure) {
+        log('error', `cannot restore the previous configuration (${why}); not serving; retrying every ${retryMs / 1000} s, or send SIGHUP once the configuration is fixed`);
+      }
+      this.#restoreFailure = why;
       clearTimeout(this.#retry);
       this.#retry = setTimeout(() => void this.#serialize(() => this.#restore(previous)), retryMs);
     }

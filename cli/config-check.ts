@@ -4,6 +4,9 @@
 import { readConfigFile } from '../daemon/config/parse.js';
 import { planDaemon } from '../daemon/daemon-config.js';
 import { accessModel } from '../daemon/runtime.js';
+import { section } from '../daemon/config/access.js';
+import { effectiveSettings } from '../daemon/config/schema.js';
+import { fenceVirtdSchema } from '../daemon/daemon-schema.js';
 import type { NamedBackend } from '../daemon/backends/types.js';
 
 export interface CheckReport {
@@ -19,6 +22,7 @@ export async function checkConfig(file: string, opts: { offline: boolean }): Pro
     const root = await readConfigFile(file);
     const plan = planDaemon(root);
     const { acl, clusters } = accessModel(plan);
+    for (const w of [...plan.warnings, ...acl.warnings]) warn(w);
     if (!opts.offline) {
       for (const b of plan.backends) {
         backends.push({ name: b.name, backend: await b.spec.create(b.section, { log: (level, m) => { if (level !== 'debug') warn(m); } }) });
@@ -31,6 +35,11 @@ export async function checkConfig(file: string, opts: { offline: boolean }): Pro
       lines.push(`listener: ${listener.description}`);
     }
     for (const b of plan.backends) lines.push(`backend: ${b.name}`);
+    // Every setting in force, defaults marked, from the same tables that parse them.
+    const main = section(root, 'fence_virtd')!;
+    const settings = (name: string, list: string[]) => lines.push(`settings ${name}:`, ...list.map((l) => `  ${l}`));
+    settings('fence_virtd', effectiveSettings(main, fenceVirtdSchema));
+    for (const p of [...plan.listeners, ...plan.backends]) settings(p.name, effectiveSettings(p.section, p.spec.schema));
     lines.push(`groups: ${acl.describe()}`);
     for (const c of clusters.values()) lines.push(`cluster ${c.name} (line ${c.line}): ${c.keyFile ? `key ${c.keyFile}` : 'scope of a listener'}`);
     for (const { name, backend } of backends) {

@@ -20,7 +20,9 @@
 // any. Scope groups take no part in the fence_virtd-style ACL, so adding one
 // never locks out sources the other groups allow.
 import { isIPv6 } from 'node:net';
-import { allValues, section, sections, strOr, unknownKeys } from './config/access.js';
+import { section, sections } from './config/access.js';
+import { readSection, sectionWarnings } from './config/schema.js';
+import { groupSchema, groupsSchema } from './groups-schema.js';
 import type { ConfigSection } from './config/tree.js';
 import { ConfigError } from './errors.js';
 import { asciiLower } from './_text.js';
@@ -94,13 +96,14 @@ function parseGroups(root: ConfigSection, warnings: string[]): Group[] {
     warnings.push(new ConfigError(root.file, groupsSec.line, 'groups',
       `appears ${all.length} times (lines ${all.map((s) => s.line).join(', ')}); only the last one is read, as fence_virtd does`).message);
   }
-  warnings.push(...unknownKeys(groupsSec, ['group']));
+  warnings.push(...sectionWarnings(groupsSec, groupsSchema));
   const groups: Group[] = [];
   sections(groupsSec, 'group').forEach((g, i) => {
-    warnings.push(...unknownKeys(g, ['name', 'uuid', 'ip', 'key_file']));
-    const name = g.label ?? strOr(g, 'name', `unnamed-${i + 1}`);
-    const uuids = allValues(g, 'uuid');
-    const ips = allValues(g, 'ip');
+    warnings.push(...sectionWarnings(g, groupSchema));
+    const v = readSection(g, groupSchema);
+    const name = g.label ?? v.name ?? `unnamed-${i + 1}`;
+    const uuids = v.uuid;
+    const ips = v.ip;
     const at = (problem: string) => new ConfigError(g.file, g.line, `groups/group[${name}]`, problem).message;
     if (uuids.length === 0 && ips.length === 0) {
       warnings.push(at('has no uuid or ip entries; skipped (fence_virtd would stop reading groups here)'));
@@ -114,7 +117,7 @@ function parseGroups(root: ConfigSection, warnings: string[]): Group[] {
       }
     }
     groups.push({
-      name, file: g.file, line: g.line, keyFile: allValues(g, 'key_file').at(-1)?.value,
+      name, file: g.file, line: g.line, keyFile: v.key_file,
       ips: new Set(ips.map((v) => canonicalSource(v.value))),
       uuids: new Set(uuids.map((v) => asciiLower(v.value))),
     });

@@ -7,7 +7,9 @@
 // `kind:label` picks a labelled block, `tcp = "label" { … }`:
 //   fence_virtd { listener = "multicast tcp:cluster-b serial"; backend = "libvirt"; }
 import type { ConfigSection } from './config/tree.js';
-import { section as sectionOf, sections, strOr, int } from './config/access.js';
+import { section as sectionOf, sections } from './config/access.js';
+import { readSection, sectionWarnings } from './config/schema.js';
+import { backendsSchema, fenceVirtdSchema, listenersSchema, rootSchema } from './daemon-schema.js';
 import { ConfigError } from './errors.js';
 import { findListener, listeners } from './listeners/index.js';
 import type { ListenerSpec } from './listeners/types.js';
@@ -28,7 +30,10 @@ export interface DaemonPlan {
   readonly backends: readonly PlannedPlugin<BackendSpec>[];
   readonly root: ConfigSection;
   readonly foreground: boolean;
+  readonly waitForInit: boolean;
   readonly debug: number;
+  /** Unknown and repeated keys and sections of the daemon's own sections (plug-ins warn about theirs when created). */
+  readonly warnings: readonly string[];
 }
 
 const EMPTY = (file: string, line: number, name: string): ConfigSection => ({
@@ -39,12 +44,15 @@ export function planDaemon(root: ConfigSection): DaemonPlan {
   const file = root.file;
   const main = sectionOf(root, 'fence_virtd');
   if (!main) throw new ConfigError(file, undefined, 'fence_virtd', 'no fence_virtd { … } section; it must name a listener and a backend, e.g. fence_virtd { listener = "tcp"; backend = "libvirt"; }');
-  const listenerNames = nameList(main, 'listener');
-  const backendNames = nameList(main, 'backend');
+  const settings = readSection(main, fenceVirtdSchema);
+  const listenerNames = nameList(main, 'listener', settings.listener);
+  const backendNames = nameList(main, 'backend', settings.backend);
   if (listenerNames.length === 0) throw new ConfigError(file, main.line, 'fence_virtd/@listener', `missing; one of: ${listeners.map((l) => l.name).join(', ')}`);
   if (backendNames.length === 0) throw new ConfigError(file, main.line, 'fence_virtd/@backend', `missing; one of: ${backends.map((b) => b.name).join(', ')}`);
+  const warnings = [...sectionWarnings(root, rootSchema), ...sectionWarnings(main, fenceVirtdSchema)];
 
   const listenersSec = sectionOf(root, 'listeners');
+  if (listenersSec) warnings.push(...sectionWarnings(listenersSec, listenersSchema));
   const plannedListeners = listenerNames.map((ref) => {
     const spec = findListener(ref.kind);
     if (!spec) {
@@ -57,6 +65,7 @@ export function planDaemon(root: ConfigSection): DaemonPlan {
   });
 
   const backendsSec = sectionOf(root, 'backends');
+  if (backendsSec) warnings.push(...sectionWarnings(backendsSec, backendsSchema));
   const plannedBackends = backendNames.map((ref) => {
     const spec = findBackend(ref.kind);
     if (!spec) {
@@ -75,8 +84,10 @@ export function planDaemon(root: ConfigSection): DaemonPlan {
     file, root,
     listeners: plannedListeners,
     backends: plannedBackends,
-    foreground: int(main, 'foreground', 0, { min: 0 }) !== 0,
-    debug: int(main, 'debug', 0, { min: 0 }),
+    foreground: settings.foreground !== 0,
+    waitForInit: settings.wait_for_init !== 0,
+    debug: settings.debug,
+    warnings,
   };
 }
 
@@ -87,8 +98,8 @@ interface PluginRef {
 }
 
 /** `listener = "multicast tcp:b"` → [multicast, tcp:b]; a repeated name is an error. */
-function nameList(main: ConfigSection, key: 'listener' | 'backend'): PluginRef[] {
-  const raw = strOr(main, key, '').trim();
+function nameList(main: ConfigSection, key: 'listener' | 'backend', value: string): PluginRef[] {
+  const raw = value.trim();
   if (raw === '') return [];
   const refs: PluginRef[] = [];
   for (const word of raw.split(/[\s,]+/).filter(Boolean)) {

@@ -95,6 +95,21 @@ export function createDispatcher(opts: { backends: readonly Backend[]; acl: Acce
       .sort(compareDomains);
   };
 
+  /**
+   * One lock per domain, however the request names it: `off web1` and
+   * `reboot <uuid of web1>` must not run side by side. A domain no backend
+   * can find (or no backend can answer for) is locked by the name given.
+   */
+  const lockKey = async (domain: string, signal: AbortSignal): Promise<string> => {
+    try {
+      const hit = await withDeadline(OPERATION_TIMEOUT_MS.status, signal, (s) => locate(domain, s));
+      if (hit) return `uuid:${hit.info.uuid.toLowerCase()}`;
+    } catch {
+      // power() meets the same failure and reports it.
+    }
+    return `as-given:${domain.toLowerCase()}`;
+  };
+
   const visible = (peer: Peer, d: DomainInfo): boolean =>
     acl.allowsDomain(peer.source, d) && (peer.scope?.allowsDomain(peer.source, d) ?? true);
 
@@ -126,7 +141,7 @@ export function createDispatcher(opts: { backends: readonly Backend[]; acl: Acce
         if (!acl.allows(peer.source, domain)) {
           return { kind: 'result', result: Result.PERM, detail: `source ${peer.source} may not act on '${domain}'` };
         }
-        return locks.run(domain.toLowerCase(), () => power(req.request, domain, peer, signal));
+        return locks.run(await lockKey(domain, signal), () => power(req.request, domain, peer, signal));
       default:
         return { kind: 'result', result: Result.FAIL, detail: `unsupported request code ${req.request}` };
     }

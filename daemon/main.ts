@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { readConfigFile } from './config/parse.js';
 import { planDaemon } from './daemon-config.js';
 import { Runtime } from './runtime.js';
+import { Supervisor } from './supervisor.js';
 import { claimPidFile, releasePidFile } from './pidfile.js';
 import { parseDaemonFlags, USAGE, type DaemonFlags } from './flags.js';
 import { stderrLogger, syslogLogger, type Logger } from './log.js';
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
       await runtime?.close();
       runtime = undefined;
       const msg = e instanceof PalisadeError ? e.message : (e as Error).stack ?? String(e);
-      if (!flags.waitForInit) {
+      if (!flags.waitForInit && !plan.waitForInit) {
         log('error', `start-up failed: ${msg}`);
         notifyParent(`failed: ${msg}`);
         releasePidFile(flags.pidFile);
@@ -79,42 +80,23 @@ async function main(): Promise<number> {
   log('info', `palisaded ready (${flags.configFile})`);
   notifyParent('ready');
 
-  let busy = Promise.resolve();
-  const serialize = (fn: () => Promise<void>) => { busy = busy.then(fn, fn); return busy; };
-
-  process.on('SIGHUP', () => void serialize(async () => {
-    log('info', `SIGHUP: reloading ${flags.configFile}`);
-    let next: Runtime;
-    try {
-      next = await Runtime.create(planDaemon(await readConfigFile(flags.configFile)), log);
-    } catch (e) {
-      log('error', `reload failed, keeping the running configuration: ${(e as Error).message}`);
-      return;
-    }
-    const previous = runtime!;
-    await previous.close();
-    try {
-      await next.start();
-      runtime = next;
-      log('info', 'reload complete');
-    } catch (e) {
-      log('error', `reload failed to bind (${(e as Error).message}); restoring the previous configuration`);
-      await next.close();
-      runtime = await Runtime.create(previous.plan, log);
-      await runtime.start();
-    }
-  }));
+  const supervisor = new Supervisor(runtime!, {
+    configFile: flags.configFile, log, retryMs: RETRY_MS,
+    // -d on the command line wins over the file, as at start-up.
+    applyPlan: (p) => logger.setDebug(flags.debug ?? p.debug),
+  });
+  process.on('SIGHUP', () => void supervisor.reload());
 
   return new Promise<number>((resolve) => {
-    const stop = (sig: string) => void serialize(async () => {
+    const stop = async (sig: string) => {
       log('info', `${sig}: shutting down`);
-      await runtime?.close();
+      await supervisor.stop();
       releasePidFile(flags.pidFile);
       await logger.close();
       resolve(0);
-    });
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
   });
 }
 

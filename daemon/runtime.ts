@@ -49,6 +49,7 @@ export class Runtime {
 
   static async create(plan: DaemonPlan, log: LogFn): Promise<Runtime> {
     const { acl, clusters } = accessModel(plan);
+    for (const w of [...plan.warnings, ...acl.warnings]) log('warn', w);
     const backends: NamedBackend[] = [];
     try {
       for (const b of plan.backends) backends.push({ name: b.name, backend: await b.spec.create(b.section, { log }) });
@@ -70,24 +71,64 @@ export class Runtime {
     return this.#listeners.map((l) => l.description);
   }
 
-  /** Binds every listener; on failure releases what was bound and rethrows. */
-  async start(): Promise<void> {
+  #listening = false;
+  /** Listeners started and not yet closed (some may have handed their socket to a reload). */
+  readonly #open = new Set<Listener>();
+
+  /** Whether every listener is bound and serving. */
+  get listening(): boolean {
+    return this.#listening;
+  }
+
+  /**
+   * Binds every listener; on failure releases what was bound and rethrows.
+   * May be called again after stopListening(): keys and backends are kept.
+   * `inherit` maps bindKeys to a previous configuration's listeners whose
+   * bound sockets may be taken over (see handoverTo).
+   */
+  async start(inherit: ReadonlyMap<string, Listener> = new Map()): Promise<void> {
+    if (this.#listening) return;
     const started: Listener[] = [];
     try {
       for (const l of this.#listeners) {
-        await l.start(this.#service);
+        const from = l.bindKey === undefined ? undefined : inherit.get(l.bindKey);
+        await l.start(this.#service, from);
         started.push(l);
-        this.#log('info', `listening: ${l.description}`);
+        this.#open.add(l);
+        this.#log('info', `listening: ${l.description}${from ? ' (socket taken over)' : ''}`);
       }
+      this.#listening = true;
     } catch (e) {
+      for (const l of started) this.#open.delete(l);
       await Promise.allSettled(started.map((l) => l.close()));
       throw e;
     }
   }
 
+  /** What this runtime's listeners bind, for those that can take a socket over on reload. */
+  get bindKeys(): readonly string[] {
+    return this.#listeners.flatMap((l) => (l.bindKey === undefined ? [] : [l.bindKey]));
+  }
+
+  /** This runtime's listeners bound to what `next` binds too, by bindKey: next takes their sockets over. */
+  handoverTo(next: { readonly bindKeys: readonly string[] }): Map<string, Listener> {
+    const wanted = new Set(next.bindKeys);
+    const out = new Map<string, Listener>();
+    for (const l of this.#open) if (l.bindKey !== undefined && wanted.has(l.bindKey)) out.set(l.bindKey, l);
+    return out;
+  }
+
+  /** Stops intake and drains the listeners, except those in `keep` (handed to a reload); the backends stay connected. */
+  async stopListening(keep: ReadonlySet<Listener> = new Set()): Promise<void> {
+    this.#listening = false;
+    const closing = [...this.#open].filter((l) => !keep.has(l));
+    for (const l of closing) this.#open.delete(l);
+    await Promise.allSettled(closing.map((l) => l.close()));
+  }
+
   /** Listeners first (stop intake, drain), then the backends. */
   async close(): Promise<void> {
-    await Promise.allSettled(this.#listeners.map((l) => l.close()));
+    await this.stopListening();
     await Promise.all(this.#backends.map((b) => b.backend.close().catch((e: unknown) => this.#log('warn', `backend ${b.name} close: ${String(e)}`))));
   }
 }

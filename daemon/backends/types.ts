@@ -1,6 +1,7 @@
 // The backend contract: the verbs of fence_virtd's server_plugin.h,
 // without its void* contexts and inverted int returns.
 import type { ConfigSection } from '../config/tree.js';
+import type { SectionSchema } from '../config/schema.js';
 import { asciiLower } from '../_text.js';
 
 /** Raw libvirt virDomainState values, as carried in the host-list record. */
@@ -31,9 +32,21 @@ export interface Backend {
   reboot(domain: string, signal: AbortSignal): Promise<'rebooted' | 'was-off'>;
   /** Every domain this backend sees (active and inactive), sorted by name case-insensitively. */
   list(signal: AbortSignal): Promise<readonly DomainInfo[]>;
-  /** The domain's definition (libvirt XML), for listeners that find devices in it (serial). Unknown domain: DomainNotFoundError. */
-  domainXml(domain: string, signal: AbortSignal): Promise<string>;
   close(): Promise<void>;
+  /** What this backend offers beyond the power verbs. Listeners ask for a capability, never for a backend's class. */
+  readonly capabilities: BackendCapabilities;
+}
+
+export interface BackendCapabilities {
+  /** Guests reach this host through unix sockets named in their definitions (the serial listener). */
+  readonly guestSockets?: GuestSockets;
+}
+
+export interface GuestSockets {
+  /** The hypervisor URIs whose guests these are; the serial listener's `uri` picks a backend by one of them. */
+  readonly uris: readonly string[];
+  /** The domain's definition (libvirt XML), which names its devices and their host-side sockets. Unknown domain: DomainNotFoundError. */
+  domainXml(domain: string, signal: AbortSignal): Promise<string>;
 }
 
 export interface PluginContext {
@@ -49,6 +62,8 @@ export interface NamedBackend {
 
 export interface BackendSpec {
   readonly name: string;
+  /** Its block's keys, types, defaults and meaning: they drive parsing, the unknown-key warnings, `config check` and the README. */
+  readonly schema: SectionSchema;
   /** Validate the section (throw ConfigError with its line) and create the backend. */
   create(section: ConfigSection, ctx: PluginContext): Promise<Backend>;
 }

@@ -164,10 +164,12 @@ export function unknownKeys(sec: ConfigSection, known: readonly string[], indexe
 /**
  * Warnings for keys set more than once and sections that appear more than
  * once in `sec`, except the names in `repeatable` (`uuid`, `ip`, `group`).
- * Only the last one counts, in fence_virtd as here.
+ * Sections named in `perLabel` may repeat with different labels
+ * (`tcp { } tcp = "b" { }`). Only the last one counts, in fence_virtd as here.
  */
-export function repeatedKeys(sec: ConfigSection, repeatable: readonly string[] = []): string[] {
+export function repeatedKeys(sec: ConfigSection, repeatable: readonly string[] = [], perLabel: readonly string[] = []): string[] {
   const allowed = new Set(repeatable.map(asciiLower));
+  const labelled = new Set(perLabel.map(asciiLower));
   const out: string[] = [];
   for (const [key, values] of sec.values) {
     if (values.length < 2 || allowed.has(key)) continue;
@@ -177,13 +179,15 @@ export function repeatedKeys(sec: ConfigSection, repeatable: readonly string[] =
   }
   const byName = new Map<string, ConfigSection[]>();
   for (const child of sec.sections) {
-    const k = asciiLower(child.name);
-    if (allowed.has(k)) continue;
+    const name = asciiLower(child.name);
+    if (allowed.has(name)) continue;
+    const k = labelled.has(name) && child.label !== undefined ? `${name}\0${child.label}` : name;
     byName.set(k, [...(byName.get(k) ?? []), child]);
   }
-  for (const [name, list] of byName) {
+  for (const list of byName.values()) {
     if (list.length < 2) continue;
     const lastS = list.at(-1)!;
+    const name = lastS.label === undefined || !labelled.has(asciiLower(lastS.name)) ? asciiLower(lastS.name) : `${asciiLower(lastS.name)} = "${lastS.label}"`;
     out.push(warning(lastS.file, lastS.line, fieldOf(sec, name),
       `section appears ${list.length} times (lines ${list.map((s) => s.line).join(', ')}); only the last one is read, as fence_virtd does`));
   }

@@ -11,7 +11,8 @@
 // `auth` selects the challenge-response, `hash` the minimum packet hash.
 import { DEFAULT_KEY_FILE, HashType, type HashTypeValue, parseHashName } from '../../protocol/constants.js';
 import type { ConfigSection } from '../config/tree.js';
-import { choice, configError, strOr } from '../config/access.js';
+import { configError } from '../config/access.js';
+import { key } from '../config/schema.js';
 import type { DomainScope } from '../acl.js';
 import { modeWarning, readKeyFile } from '../../core/key-file.js';
 import { ConfigError } from '../errors.js';
@@ -43,15 +44,23 @@ export interface ListenerAuth {
 const HASHES = ['none', 'sha1', 'sha256', 'sha512'] as const;
 const AUTHS = [...HASHES, 'hmac-sha256'] as const;
 
+/** The keys every network listener's section takes (spread into its schema). */
+export const AUTH_KEYS = {
+  key_file: key.string({ default: DEFAULT_KEY_FILE, doc: 'the shared key, read as raw bytes (at most 4096); missing or empty stops start-up' }),
+  hash: key.choice({ choices: HASHES, default: 'sha256', doc: 'the weakest request signature accepted' }),
+  auth: key.choice({ choices: AUTHS, default: 'sha256', doc: 'the challenge-response hash; `hmac-sha256` selects the authenticated mode' }),
+  group: key.string({ extension: true, doc: 'a group of the groups section: requests on this listener may act only on its domains' }),
+} as const;
+
 /** Reads key_file, hash, auth and group of a tcp or multicast block, and loads every key it needs. */
 export async function readListenerAuth(section: ConfigSection, ctx: ListenerContext): Promise<ListenerAuth> {
-  const authName = choice(section, 'auth', AUTHS, 'sha256');
+  const authName = AUTH_KEYS.auth.read(section, 'auth');
   const mode: AuthMode = authName === 'hmac-sha256' ? 'hmac-sha256' : 'legacy';
-  const minimumHash = parseHashName(choice(section, 'hash', HASHES, 'sha256'))!;
+  const minimumHash = parseHashName(AUTH_KEYS.hash.read(section, 'hash'))!;
   const auth = mode === 'legacy' ? parseHashName(authName)! : HashType.NONE;
   const keyless = mode === 'legacy' && minimumHash === HashType.NONE && auth === HashType.NONE;
 
-  const groupName = section.values.get('group')?.at(-1)?.value;
+  const groupName = AUTH_KEYS.group.read(section, 'group');
   let scope: DomainScope | undefined;
   if (groupName !== undefined) {
     const cluster = ctx.clusters.get(asciiLower(groupName));
@@ -64,7 +73,7 @@ export async function readListenerAuth(section: ConfigSection, ctx: ListenerCont
   const keyFileSet = section.values.has('key_file');
   // The listener's own key: fence_virtd's default path unless cluster keys replace it.
   if (keyFileSet || keyed.length === 0) {
-    const keyFile = strOr(section, 'key_file', DEFAULT_KEY_FILE);
+    const keyFile = AUTH_KEYS.key_file.read(section, 'key_file');
     const key = keyless ? new Uint8Array(0) : await load(keyFile, ctx);
     credentials.push({ label: `key ${keyFile}${scope ? ` (group ${scope.name})` : ''}`, keyFile, key, scope });
   }

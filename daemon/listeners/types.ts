@@ -2,6 +2,7 @@
 // them to the Service. Adding a transport is one folder under listeners/
 // plus one line in listeners/index.ts.
 import type { ConfigSection } from '../config/tree.js';
+import type { SectionSchema } from '../config/schema.js';
 import type { Cluster } from '../acl.js';
 import type { NamedBackend } from '../backends/types.js';
 import type { Service } from '../dispatch.js';
@@ -10,8 +11,20 @@ import type { LogFn } from '../log.js';
 export interface Listener {
   /** e.g. "tcp 127.0.0.1:1229", for logs and `palisade diag`. */
   readonly description: string;
-  /** Bind and serve. Rejects (bind failure) before serving anything. */
-  start(service: Service): Promise<void>;
+  /**
+   * Bind and serve. Rejects (bind failure) before serving anything. May be
+   * called again after close(): a reload that cannot bind its new listeners
+   * starts the old ones again, with the keys they already hold.
+   * `inherit`: the previous configuration's listener with the same bindKey,
+   * whose bound socket this one may take over instead of binding.
+   */
+  start(service: Service, inherit?: Listener): Promise<void>;
+  /**
+   * What start() binds ("tcp ipv4 127.0.0.1:1229"), for listeners that can
+   * take a bound socket over on reload, so that no connection is refused
+   * while the configuration changes. Undefined: closed, then bound again.
+   */
+  readonly bindKey?: string;
   /** Stop accepting, let in-flight requests finish (bounded), release sockets. */
   close(): Promise<void>;
 }
@@ -32,6 +45,8 @@ export interface ListenerContext {
 
 export interface ListenerSpec {
   readonly name: string;
+  /** Its block's keys, types, defaults and meaning: they drive parsing, the unknown-key warnings, `config check` and the README. */
+  readonly schema: SectionSchema;
   /** Validate every option (ConfigError with file:line) and load keys; bind nothing yet. */
   create(section: ConfigSection, ctx: ListenerContext): Promise<Listener>;
 }

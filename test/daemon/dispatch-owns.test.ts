@@ -26,7 +26,7 @@ class MemoryBackend implements Backend {
     if (this.failing) throw new Error('hypervisor unreachable');
     return this.domains;
   }
-  async domainXml(d: string) { if (!this.#find(d)) throw new DomainNotFoundError(d); return '<domain/>'; }
+  readonly capabilities = {};
   async close() {}
   #set(d: string, state: DomainInfo['state'], call: string) {
     const i = this.domains.findIndex((x) => x.name === d || x.uuid === d);

@@ -12,7 +12,7 @@ import { section } from '../../daemon/config/access.js';
 import { ConfigError, PalisadeError } from '../../daemon/errors.js';
 import { MAX_CALLBACKS, multicastListener } from '../../daemon/listeners/multicast/index.js';
 import { callbackTarget } from '../../daemon/listeners/multicast/callback.js';
-import { warnLimiter } from '../../daemon/listeners/multicast/_warn-limiter.js';
+import { warnLimiter } from '../../daemon/listeners/_warn-limiter.js';
 import { encodeRequest, makeRequest, signRequest } from '../../protocol/fence-req.js';
 import type { Listener } from '../../daemon/listeners/types.js';
 import type { Service } from '../../daemon/dispatch.js';

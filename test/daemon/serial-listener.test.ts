@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { FenceCommand, HOST_RECORD_SIZE } from '../../protocol/constants.js';
@@ -389,6 +389,23 @@ describe('sockets and domains that come and go', () => {
     await waitUntil(() => count(d.output(), connects) >= 3, 'the connection after the domain started again');
     await guest1.connected();
     expect((await guest1.run('status', 'guest1')).exitCode).toBe(0);
+  });
+
+  it('a socket file removed under a live channel: the channel keeps serving, then the missing socket is reported and a new one used', async () => {
+    const missing = /cannot connect to \S+guest1\.sock of domain guest1 \(5a5e0001-0000-4000-8000-000000000001\): ENOENT/;
+    const missingBefore = count(d.output(), missing);
+    const connectsBefore = count(d.output(), connects);
+    await rm(guest1.socket);
+    // The connection outlives its path, as QEMU's does.
+    expect((await guest1.run('status', 'guest2')).exitCode).toBe(0);
+    await guest1.stop();
+    await waitUntil(() => count(d.output(), missing) > missingBefore, 'the daemon reporting the socket gone');
+    expect((await overTcp('status', 'guest1')).exitCode).toBe(0);
+    await guest1.start();
+    await waitUntil(() => count(d.output(), connects) > connectsBefore, 'a connection to the new socket');
+    await guest1.connected();
+    expect((await guest1.run('status', 'guest3')).exitCode).toBe(0);
+    expect(d.child.exitCode).toBeNull();
   });
 });
 

@@ -250,4 +250,22 @@ describe('serial options', () => {
     await expect(l.start(service)).rejects.toThrow(/no backend to watch domains/);
     await l.close();
   });
+
+  it('picks a backend by the guest-socket capability it declares, whatever its class', async () => {
+    const xmlAsked: string[] = [];
+    const declaring = {
+      lookup: async () => undefined, off: async () => {}, on: async () => {}, reboot: async () => 'rebooted' as const,
+      list: async () => [], close: async () => {},
+      capabilities: { guestSockets: { uris: ['qemu+ssh://hv2/system'], domainXml: async (d: string) => { xmlAsked.push(d); return '<domain/>'; } } },
+    };
+    const without = { ...declaring, capabilities: {} };
+    const backends = [{ name: 'plain', backend: without }, { name: 'other:b', backend: declaring }];
+    const l = await serialListener.create(conf('uri = "qemu+ssh://hv2/system";'), { ...ctx, backends });
+    expect(l.description).toBe('serial (serial) via other:b qemu+ssh://hv2/system');
+    const first = await serialListener.create(conf('mode = "serial";'), { ...ctx, backends });
+    expect(first.description).toBe('serial (serial) via other:b qemu+ssh://hv2/system');
+    const none = await serialListener.create(conf('mode = "serial";'), { ...ctx, backends: [{ name: 'plain', backend: without }] });
+    const service = { handle: async () => ({ kind: 'drop', reason: 'x' }) as const, owns: async () => false };
+    await expect(none.start(service)).rejects.toThrow(/none of the backends \(plain\) offers guest sockets/);
+  });
 });

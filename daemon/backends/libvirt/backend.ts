@@ -14,7 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendError, DomainNotFoundError } from '../../errors.js';
-import { DomainState, compareDomains, type Backend, type DomainInfo, type DomainStateValue, type PluginContext } from '../types.js';
+import { DomainState, compareDomains, type Backend, type BackendCapabilities, type DomainInfo, type DomainStateValue, type PluginContext } from '../types.js';
 import { isUuid } from './is-uuid.js';
 import { DEFAULT_STATUS_CACHE_MS, StatusCache } from './status-cache.js';
 import type { DomainRef, Virsh } from './virsh.js';
@@ -44,6 +44,8 @@ export class LibvirtBackend implements Backend {
   readonly #pollMs: number;
   readonly #shutoffWaitMs: number;
   readonly #statusCache: StatusCache;
+  /** Guests' serial and vmchannel sockets are named in their libvirt XML. */
+  readonly capabilities: BackendCapabilities;
 
   constructor(hypervisors: readonly Virsh[], opts: LibvirtBackendOptions) {
     if (hypervisors.length === 0) throw new RangeError('LibvirtBackend needs at least one hypervisor');
@@ -52,12 +54,11 @@ export class LibvirtBackend implements Backend {
     this.#pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
     this.#shutoffWaitMs = opts.shutoffWaitMs ?? DEFAULT_SHUTOFF_WAIT_MS;
     this.#statusCache = new StatusCache(opts.statusCacheMs ?? DEFAULT_STATUS_CACHE_MS);
+    this.capabilities = {
+      guestSockets: { uris: hypervisors.map((v) => v.uri), domainXml: (domain, signal) => this.domainXml(domain, signal) },
+    };
   }
 
-  /** The hypervisor URIs, in lookup order (the serial listener picks a backend by its uri). */
-  get uris(): readonly string[] {
-    return this.#hypervisors.map((v) => v.uri);
-  }
 
   async lookup(domain: string, signal: AbortSignal): Promise<DomainInfo | undefined> {
     const cached = this.#statusCache.get(domain);

@@ -7,9 +7,11 @@ import { LibvirtBackend } from './backend.js';
 import { parseLibvirtSection } from './options.js';
 import { VirshSession } from './virsh-session.js';
 import { Virsh } from './virsh.js';
+import { libvirtSchema } from './schema.js';
 
 export const libvirtBackend: BackendSpec = {
   name: 'libvirt',
+  schema: libvirtSchema,
   async create(section, ctx) {
     const opts = parseLibvirtSection(section, ctx.log);
     const hypervisors = opts.uris.map(

@@ -25,7 +25,8 @@ import type { Listener, ListenerContext, ListenerSpec } from '../types.js';
 import { settleWithin } from '../_drain.js';
 import { callbackTarget, connectBack, type CallbackTarget } from './callback.js';
 import { parseMulticastSection, type MulticastOptions } from './options.js';
-import { warnLimiter, type LimitedWarn } from './_warn-limiter.js';
+import { warnLimiter, type LimitedWarn } from '../_warn-limiter.js';
+import { multicastSchema } from './schema.js';
 
 /** Per-phase limits. fence_virtd: 5 s to connect back, 10 s per auth step. */
 export const MULTICAST_TIMEOUTS = { connect: 5_000, ...SESSION_TIMEOUTS, drain: 10_000 } as const;
@@ -34,6 +35,7 @@ export const MAX_CALLBACKS = 64;
 
 export const multicastListener: ListenerSpec = {
   name: 'multicast',
+  schema: multicastSchema,
   async create(section, ctx) {
     return new MulticastListener(await parseMulticastSection(section, ctx), ctx);
   },
@@ -60,7 +62,8 @@ class MulticastListener implements Listener {
   readonly #warn: LimitedWarn;
   readonly #inflight = new Set<Promise<void>>();
   readonly #sockets = new Set<Socket>();
-  readonly #abort = new AbortController();
+  /** Replaced by start(): a listener closed by a reload may be started again. */
+  #abort = new AbortController();
   #udp: UdpSocket | undefined;
 
   constructor(opts: MulticastOptions, ctx: ListenerContext) {
@@ -77,6 +80,7 @@ class MulticastListener implements Listener {
 
   start(service: Service): Promise<void> {
     const { family, port, address, iface } = this.#opts;
+    this.#abort = new AbortController();
     // Wildcard bind, as fence_virtd: unicast datagrams to the port are served too.
     const udp = createSocket({ type: family === 'ipv4' ? 'udp4' : 'udp6', reuseAddr: true, ipv6Only: family === 'ipv6' });
     return new Promise((resolve, reject) => {

@@ -1,13 +1,15 @@
-// The `listeners { multicast { … } }` block, as fence_virtd reads it
-// (fence-virt server/mcast.c): address, port, family, interface, plus
-// key_file / hash / auth / group through readListenerAuth.
+// The `listeners { multicast { … } }` block (keys in schema.ts; fence-virt server/mcast.c), checked
+// beyond their types: key_file / hash / auth / group through
+// readListenerAuth.
 // Fixed, not copied: fence_virtd turns an unknown `interface` into ifindex 0
 // and silently joins on any interface (mcast.c:503-512); here it is an
 // error at its line, as is a group address that is not multicast.
 import { isIPv4, isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { DEFAULT_PORT, IPV4_MCAST_DEFAULT, IPV6_MCAST_DEFAULT } from '../../../protocol/constants.js';
-import { choice, configError, port as portOf, repeatedKeys, strOr, unknownKeys } from '../../config/access.js';
+import { IPV4_MCAST_DEFAULT, IPV6_MCAST_DEFAULT } from '../../../protocol/constants.js';
+import { configError } from '../../config/access.js';
+import { readSection, sectionWarnings } from '../../config/schema.js';
+import { multicastSchema } from './schema.js';
 import type { ConfigSection } from '../../config/tree.js';
 import { printable } from '../../_text.js';
 import { readListenerAuth, type ListenerAuth } from '../credentials.js';
@@ -35,21 +37,18 @@ export interface MulticastOptions {
   readonly iface: MulticastInterface | undefined;
 }
 
-const KNOWN_KEYS = ['address', 'port', 'family', 'interface', 'key_file', 'hash', 'auth', 'group'] as const;
-
 export async function parseMulticastSection(section: ConfigSection, ctx: ListenerContext): Promise<MulticastOptions> {
-  const family = choice(section, 'family', ['ipv4', 'ipv6'] as const, 'ipv4');
-  const address = strOr(section, 'address', family === 'ipv6' ? IPV6_MCAST_DEFAULT : IPV4_MCAST_DEFAULT);
+  const v = readSection(section, multicastSchema);
+  const family = v.family;
+  const address = v.address ?? (family === 'ipv6' ? IPV6_MCAST_DEFAULT : IPV4_MCAST_DEFAULT);
   if (!isMulticast(address, family)) {
     const range = family === 'ipv4' ? '224.0.0.0/4, e.g. 225.0.0.12' : 'ff00::/8, e.g. ff05::3:1';
     throw configError(section, 'address', `'${printable(address)}' is not an ${family} multicast address (family = "${family}"); use one in ${range}`);
   }
-  const ifName = section.values.get('interface')?.at(-1)?.value;
-  const iface = ifName === undefined ? undefined : findInterface(section, ifName, family);
-  const port = portOf(section, 'port', DEFAULT_PORT);
+  const iface = v.interface === undefined ? undefined : findInterface(section, v.interface, family);
   const auth = await readListenerAuth(section, ctx);
-  for (const w of [...unknownKeys(section, KNOWN_KEYS), ...repeatedKeys(section)]) ctx.log('warn', w);
-  return { auth, family, address, port, iface };
+  for (const w of sectionWarnings(section, multicastSchema)) ctx.log('warn', w);
+  return { auth, family, address, port: v.port, iface };
 }
 
 /** A multicast group of `family`. */

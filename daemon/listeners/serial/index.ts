@@ -6,42 +6,48 @@
 import { configError } from '../../config/access.js';
 import type { ConfigSection } from '../../config/tree.js';
 import type { NamedBackend } from '../../backends/types.js';
-import { LibvirtBackend } from '../../backends/libvirt/backend.js';
 import { PalisadeError } from '../../errors.js';
 import type { ListenerContext, ListenerSpec } from '../types.js';
 import { SerialListener, type WatchedBackend } from './listener.js';
 import { parseSerialSection } from './options.js';
+import { serialSchema } from './schema.js';
 
 export const serialListener: ListenerSpec = {
   name: 'serial',
+  schema: serialSchema,
   async create(section, ctx) {
     const opts = parseSerialSection(section, ctx);
     return new SerialListener(opts, ctx, pickBackend(section, ctx, opts.uri));
   },
 };
 
-/** The libvirt URIs a backend talks to; empty for a backend that has none. */
+/** The hypervisor URIs of a backend whose guests have sockets; empty for a backend without that capability. */
 function urisOf(b: NamedBackend): readonly string[] {
-  return b.backend instanceof LibvirtBackend ? b.backend.uris : [];
+  return b.backend.capabilities.guestSockets?.uris ?? [];
 }
 
 /**
- * The backend whose domains are watched: the one with libvirt uri `uri`, or
- * the first. An Error (thrown by start()) when there is none to pick, and a
- * ConfigError at once when `uri` names no configured backend.
+ * The backend whose domains are watched: the one with hypervisor uri `uri`,
+ * or the first that offers guest sockets. An Error (thrown by start()) when
+ * there is none to pick, and a ConfigError at once when `uri` names no
+ * configured backend.
  */
 function pickBackend(section: ConfigSection, ctx: ListenerContext, uri: string | undefined): WatchedBackend | Error {
   if (ctx.backends.length === 0) {
     return new PalisadeError('PAL_ERR_LISTENER', `${ctx.name}: no backend to watch domains with; the serial listener needs the libvirt backend (fence_virtd { backend = "libvirt"; })`);
   }
+  const capable = ctx.backends.filter((b) => b.backend.capabilities.guestSockets !== undefined);
   if (uri === undefined) {
-    const first = ctx.backends[0]!;
-    return { named: first, uris: urisOf(first) };
+    const first = capable[0];
+    if (!first) {
+      return new PalisadeError('PAL_ERR_LISTENER', `${ctx.name}: none of the backends (${ctx.backends.map((b) => b.name).join(', ')}) offers guest sockets; the serial listener needs one that does, such as libvirt`);
+    }
+    return { named: first, guests: first.backend.capabilities.guestSockets! };
   }
-  const hit = ctx.backends.find((b) => urisOf(b).includes(uri));
+  const hit = capable.find((b) => urisOf(b).includes(uri));
   if (!hit) {
-    const known = ctx.backends.flatMap((b) => urisOf(b).map((u) => `${u} (${b.name})`));
+    const known = capable.flatMap((b) => urisOf(b).map((u) => `${u} (${b.name})`));
     throw configError(section, 'uri', `'${uri}' is not the uri of any configured backend${known.length ? ` (configured: ${known.join(', ')})` : ''}; set it to one of those, or add it to backends { libvirt { uri = "${uri}"; } }`);
   }
-  return { named: hit, uris: urisOf(hit) };
+  return { named: hit, guests: hit.backend.capabilities.guestSockets! };
 }

@@ -12,7 +12,7 @@
 // and sockets may come and go without a restart. A definition is read once
 // per start of a domain, and again while one of its sockets cannot be
 // reached (the domain may have restarted between two rounds with another).
-import { DomainState, type Backend, type DomainInfo, type NamedBackend } from '../../backends/types.js';
+import { DomainState, type DomainInfo, type GuestSockets, type NamedBackend } from '../../backends/types.js';
 import { withDeadline, OPERATION_TIMEOUT_MS, type Service } from '../../dispatch.js';
 import { DomainNotFoundError, PalisadeError } from '../../errors.js';
 import type { Listener, ListenerContext } from '../types.js';
@@ -27,8 +27,8 @@ export const SERIAL_DRAIN_MS = 10_000;
 
 export interface WatchedBackend {
   readonly named: NamedBackend;
-  /** Its libvirt URIs, for the description. */
-  readonly uris: readonly string[];
+  /** Its guest-socket capability: hypervisor URIs (for the description) and domain definitions. */
+  readonly guests: GuestSockets;
 }
 
 export class SerialListener implements Listener {
@@ -47,8 +47,9 @@ export class SerialListener implements Listener {
   readonly #warnedShared = new Set<string>();
   /** Wanted sockets after the last round: path → guest. */
   #wanted = new Map<string, GuestIdentity>();
-  readonly #stop = new AbortController();
-  readonly #abort = new AbortController();
+  // Replaced by start(): a listener closed by a reload may be started again.
+  #stop = new AbortController();
+  #abort = new AbortController();
   #service: Service | undefined;
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
@@ -60,35 +61,39 @@ export class SerialListener implements Listener {
     this.#watched = watched;
     const via = watched instanceof Error
       ? (opts.uri ?? 'the first backend')
-      : `${watched.named.name} ${opts.uri ?? watched.uris.join(' ')}`.trim();
+      : `${watched.named.name} ${opts.uri ?? watched.guests.uris.join(' ')}`.trim();
     this.description = `${ctx.name} (${opts.mode}) via ${via}${opts.path !== undefined ? `, path ${opts.path}` : ''}`;
   }
 
   async start(service: Service): Promise<void> {
     if (this.#watched instanceof Error) throw this.#watched;
-    if (this.#service) throw new PalisadeError('PAL_ERR_LISTENER', `${this.description}: already started`);
+    if (this.#service && !this.#stop.signal.aborted) throw new PalisadeError('PAL_ERR_LISTENER', `${this.description}: already started`);
+    this.#stop = new AbortController();
+    this.#abort = new AbortController();
+    this.#sockets.clear();
+    this.#wanted = new Map();
     this.#service = service;
     // The first round is awaited, so that guests already running are
     // connected (or their failure logged) by the time the daemon is ready.
-    await this.#runRound(this.#watched.named.backend);
+    await this.#runRound(this.#watched);
   }
 
-  #runRound(backend: Backend): Promise<void> {
-    const round = this.#discover(backend)
+  #runRound(watched: WatchedBackend): Promise<void> {
+    const round = this.#discover(watched)
       .catch((e: unknown) => this.#ctx.log('error', `${this.#ctx.name}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`))
       .finally(() => {
         this.#round = undefined;
-        if (!this.#stop.signal.aborted) this.#timer = setTimeout(() => void this.#runRound(backend), this.#opts.pollMs);
+        if (!this.#stop.signal.aborted) this.#timer = setTimeout(() => void this.#runRound(watched), this.#opts.pollMs);
       });
     this.#round = round;
     return round;
   }
 
-  async #discover(backend: Backend): Promise<void> {
+  async #discover(watched: WatchedBackend): Promise<void> {
     const signal = this.#stop.signal;
     let domains: readonly DomainInfo[];
     try {
-      domains = await withDeadline(OPERATION_TIMEOUT_MS.list, signal, (s) => backend.list(s));
+      domains = await withDeadline(OPERATION_TIMEOUT_MS.list, signal, (s) => watched.named.backend.list(s));
     } catch (e) {
       if (signal.aborted) return;
       const why = e instanceof Error ? e.message : String(e);
@@ -105,7 +110,7 @@ export class SerialListener implements Listener {
     for (const uuid of [...this.#sockets.keys()]) if (!runningIds.has(uuid)) this.#sockets.delete(uuid);
     for (const uuid of [...this.#xmlFailures.keys()]) if (!runningIds.has(uuid)) this.#xmlFailures.delete(uuid);
     const toRead = running.filter((d) => this.#sockets.get(d.uuid)?.stale ?? true);
-    await Promise.all(toRead.map((d) => this.#readSockets(backend, d, signal)));
+    await Promise.all(toRead.map((d) => this.#readSockets(watched.guests, d, signal)));
     if (signal.aborted) return;
 
     this.#wanted = this.#wantedSockets(running);
@@ -144,11 +149,11 @@ export class SerialListener implements Listener {
     return wanted;
   }
 
-  async #readSockets(backend: Backend, d: DomainInfo, signal: AbortSignal): Promise<void> {
+  async #readSockets(guests: GuestSockets, d: DomainInfo, signal: AbortSignal): Promise<void> {
     const kind = this.#opts.mode === 'serial' ? 'serial' : 'channel';
     let xml: string;
     try {
-      xml = await withDeadline(OPERATION_TIMEOUT_MS.list, signal, (s) => backend.domainXml(d.uuid, s));
+      xml = await withDeadline(OPERATION_TIMEOUT_MS.list, signal, (s) => guests.domainXml(d.uuid, s));
     } catch (e) {
       if (signal.aborted || e instanceof DomainNotFoundError) return; // gone meanwhile: nothing to watch
       const why = e instanceof Error ? e.message : String(e);

@@ -1,7 +1,8 @@
-// Warnings about datagrams, at most one per kind and source per window:
-// anyone can send UDP to the port, and a flood must not become a log flood.
+// Warnings about what peers do (datagrams, connections), at most one per
+// key per window: anyone can reach the port, and a flood must not become a
+// log flood.
 // The next warning after a quiet window says how many were held back.
-import type { LogFn } from '../../log.js';
+import type { LogFn } from '../log.js';
 
 export type LimitedWarn = (key: string, message: string) => void;
 

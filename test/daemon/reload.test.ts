@@ -176,6 +176,6 @@ describe('SIGHUP reload', () => {
     // A peer that hangs up before sending its request is a debug line.
     const s = await open(port);
     s.destroy();
-    await d.waitFor(/debug: .*connection closed during request after 0 of 176 bytes/);
+    await d.waitFor(/debug: the client at \S+ closed the connection waiting for the request \(got 0 of 176 bytes\)/);
   });
 });

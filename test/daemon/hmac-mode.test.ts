@@ -172,11 +172,10 @@ describe('hmac-sha256 on the tcp and multicast listeners', () => {
   }, 40_000);
 
   it('the real fence_virt (legacy) fails at once against the hmac tcp listener', async () => {
-    const started = Date.now();
-    const r = await fenceVirt(['-T', '127.0.0.1', '-p', String(tcpPort), '-k', keyFile, '-t', '30', '-o', 'status', '-n', 'web1']);
+    // With a day's timeout it ends only because the connection was closed (how soon: bench/fence-timing.mjs).
+    const r = await fenceVirt(['-T', '127.0.0.1', '-p', String(tcpPort), '-k', keyFile, '-t', '86400', '-o', 'status', '-n', 'web1']);
     expect(r.exitCode).toBe(1);
-    // It ended on the closed connection, not on its 30 s timeout.
-    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(r.stdout).not.toMatch(/Status: (ON|OFF)/);
     await daemon.waitFor(/tcp 127\.0\.0\.1:\d+: legacy \(fence_virt\/fence_xvm\) request on an auth = "hmac-sha256" listener/);
   });
 

@@ -53,6 +53,8 @@ export interface McastOptions {
   /** TCP port to listen on for the callback; default: a free one. */
   callbackPort?: number;
   misbehave?: Misbehaviour;
+  /** Called when the daemon's first callback connection arrives (a test waits for this event, not for a time). */
+  onCallback?: () => void;
   /** Datagrams to send, same seqno, each freshly signed as fence_xvm does (default 1). */
   sends?: number;
   /** Interval between them (default 300 ms). */
@@ -256,7 +258,7 @@ export async function mcastExchange(o: McastOptions): Promise<McastResult> {
     callbacks++;
     sockets.add(s);
     s.on('error', () => {});
-    if (callbacks === 1) onFirst(s);
+    if (callbacks === 1) { onFirst(s); o.onCallback?.(); }
     else s.destroy();
   });
 

@@ -125,7 +125,7 @@ export function watchOutput(child: ChildProcess): { output: () => string; waitFo
   child.stderr?.on('data', on);
   return {
     output: () => out,
-    waitFor: (re, ms = 15_000) => new Promise((res, rej) => {
+    waitFor: (re, ms = 30_000) => new Promise((res, rej) => {
       const check = () => {
         if (re.test(out)) { cleanup(); res(); }
         else if (child.exitCode !== null) { cleanup(); rej(new Error(`process exited (${child.exitCode}) before ${re}: ${out}`)); }

@@ -229,7 +229,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function mcastExchange(o: McastOptions): Promise<McastResult> {
   const host = o.host ?? '127.0.0.1';
   const mode = o.mode ?? 'legacy';
-  const waitMs = o.waitMs ?? 5_000;
+  // Ends at the first callback; tests expecting none pass their own waitMs.
+  const waitMs = o.waitMs ?? 20_000;
   const ioMs = o.ioTimeoutMs ?? 15_000;
   const misbehave = o.misbehave;
   const server = misbehave === 'never-accept' ? undefined : await listen(host, o.callbackPort ?? 0);

@@ -14,9 +14,10 @@ const URI = 'test:///default';
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 const signal = () => AbortSignal.timeout(30_000);
 
+// statusCacheMs 0: every lookup goes to virsh, so the session itself is what is measured.
 const backend = new LibvirtBackend(
   [new Virsh(new VirshSession({ uri: URI, virsh: 'virsh', timeoutMs: 10_000, log: () => undefined }))],
-  { log: () => undefined },
+  { log: () => undefined, statusCacheMs: 0 },
 );
 try {
   const session: number[] = [];

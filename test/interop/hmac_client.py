@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """An independent client for palisade's hmac-sha256 mode, written from
 protocol/hmac-auth.md alone (no code shared with the TypeScript side), with
-only the Python standard library: hashlib, hmac, socket, os, struct.
+the Python standard library only: hashlib and hmac for the cryptography
+(HKDF is written out here from RFC 5869), socket, os and struct for the
+exchange, json and sys for the command line.
 
-  hmac_client.py fence --port P --key FILE --op status|off|on|list [--domain D] [--host H]
+  hmac_client.py fence --port P --key FILE --op status|off|on|reboot|monitor|list [--domain D] [--host H]
       One exchange over TCP. Prints one JSON line on stdout and exits
       0 when the answer verified, 1 when the exchange failed, with the
       reason in "error" ("hello", "tag", "closed", "short").
@@ -27,7 +29,7 @@ HASHTYPE = 0x48
 REQUEST_SIZE = 176
 SEALED = 144  # R[0..144) is covered by the request tag
 RECORD = 130
-OPS = {"off": 1, "reboot": 2, "on": 3, "status": 4, "list": 6}
+OPS = {"null": 0, "off": 1, "reboot": 2, "on": 3, "status": 4, "monitor": 5, "list": 6}
 
 
 class ExchangeError(Exception):

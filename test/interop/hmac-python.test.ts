@@ -87,12 +87,14 @@ describe('hmac-sha256: an independent Python client against palisaded', () => {
     await ws?.stop();
   });
 
-  it('status, off, status, on and list round trip, each answer verified by the Python client', async () => {
+  it('status, off, on, reboot, monitor and list round trip, each answer verified by the Python client', async () => {
     expect(await python(port, keyFile, 'status', 'db1')).toEqual({ ok: true, result: 0 });
     expect(await python(port, keyFile, 'off', 'db1')).toEqual({ ok: true, result: 0 });
     expect(await python(port, keyFile, 'status', 'db1')).toEqual({ ok: true, result: 2 });
     expect(await python(port, keyFile, 'on', 'db1')).toEqual({ ok: true, result: 0 });
     expect(await python(port, keyFile, 'status', 'db1')).toEqual({ ok: true, result: 0 });
+    expect(await python(port, keyFile, 'reboot', 'web2')).toEqual({ ok: true, result: 0 });
+    expect(await python(port, keyFile, 'monitor')).toEqual({ ok: true, result: 0 });
     const list = await python(port, keyFile, 'list');
     expect(list).toMatchObject({ ok: true, result: 0, trailer: 0 });
     expect(list.hosts).toEqual([

@@ -6,5 +6,7 @@ unset NODE_EXTRA_CA_CERTS   # Pacemaker does not set it; it adds ~50 ms to every
 node bench/fence-tcp.mjs "$@"
 node bench/fence-agent.mjs
 node bench/fence-xvm-reboot.mjs
+node bench/fence-timing.mjs
+node_modules/.bin/vite-node bench/libvirt-session.ts
 for b in bench/ocf-*.sh; do bash "$b"; done
 node bench/ocf-deadline.mjs

@@ -58,7 +58,10 @@ export async function runRemoteAction(plan: Plan, keyFileGiven: boolean, io: Io)
   if (spec.command === undefined) throw new Error(`runRemoteAction: ${settings.action} is answered locally`);
   try {
     const key = await loadKey(plan, keyFileGiven, io);
-    if (spec.delayed && settings.delay > 0) await sleep(settings.delay * 1000);
+    if (spec.delayed && settings.delay > 0) {
+      if (settings.debug > 0) io.err(`debug: waiting ${settings.delay} s before ${settings.action} (delay)`);
+      await sleep(settings.delay * 1000);
+    }
     const transport = transportSpec(plan.transport);
     const target = transport.fromSettings(settings);
     if (settings.debug > 0) {

@@ -642,27 +642,3 @@ describe('configuration (backends { libvirt { … } })', () => {
   });
 });
 
-describe('latency (reported, not asserted)', () => {
-  it('status lookup through the long-lived session vs one virsh per call', async () => {
-    const b = backend(['test:///default']);
-    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-    await b.lookup('test', sig());
-    const inSession: number[] = [];
-    for (let i = 0; i < 100; i++) {
-      const t0 = performance.now();
-      await b.lookup('test', sig());
-      inSession.push(performance.now() - t0);
-    }
-    const spawned: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const t0 = performance.now();
-      await execa('virsh', ['-c', 'test:///default', 'domstate', 'test'], { env: { LC_ALL: 'C' } });
-      spawned.push(performance.now() - t0);
-    }
-    console.log(
-      `libvirt backend latency: session lookup median ${median(inSession).toFixed(2)} ms (n=100); ` +
-        `spawned \`virsh -c test:///default domstate test\` median ${median(spawned).toFixed(2)} ms (n=20)`,
-    );
-    expect(inSession).toHaveLength(100);
-  });
-});

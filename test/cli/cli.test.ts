@@ -186,7 +186,7 @@ describe('palisade list/status/on/off/reboot against palisaded and fence_virtd',
       expect((await palisadeCli(['reboot', 'web2', ...base])).exitCode).toBe(0);
       const on = await palisadeCli(['status', 'web2', ...base]);
       expect([on.exitCode, on.stdout]).toEqual([0, 'web2: status: on']);
-      expect((await palisadeCli(['off', 'no-such-vm', ...base])).exitCode).toBe(1);
+      expect(await palisadeCli(['off', 'no-such-vm', ...base])).toMatchObject({ exitCode: 1, stdout: 'no-such-vm: off: failed' });
     });
   }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createHistory, HISTORY_MAX_ENTRIES, HISTORY_TTL_MS } from '../../daemon/history.js';
 import { makeRequest } from '../../protocol/fence-req.js';
 
@@ -91,12 +91,26 @@ describe('createHistory', () => {
     expect(h.seen(req(0, 1000, ''))).toBe(true);
   });
 
-  it('uses a monotonic clock by default', async () => {
-    const h = createHistory({ ttlMs: 30 });
-    h.record(req(4, 1, 'a'));
-    expect(h.seen(req(4, 1, 'a'))).toBe(true);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(h.seen(req(4, 1, 'a'))).toBe(false);
+  it('uses the monotonic clock (performance.now) by default, not the wall clock', () => {
+    // Both clocks are driven by hand: no race with a loaded machine.
+    let mono = 5_000;
+    const perf = vi.spyOn(performance, 'now').mockImplementation(() => mono);
+    const wall = vi.spyOn(Date, 'now').mockReturnValue(1_000_000);
+    try {
+      const h = createHistory({ ttlMs: 30 });
+      h.record(req(4, 1, 'a'));
+      wall.mockReturnValue(0); // the wall clock jumps back an age: no effect
+      mono += 29;
+      expect(h.seen(req(4, 1, 'a'))).toBe(true);
+      wall.mockReturnValue(9_999_999); // and forward: no effect either
+      expect(h.seen(req(4, 1, 'a'))).toBe(true);
+      mono += 1;
+      expect(h.seen(req(4, 1, 'a'))).toBe(false);
+      expect(perf).toHaveBeenCalled();
+    } finally {
+      perf.mockRestore();
+      wall.mockRestore();
+    }
   });
 
   it('rejects nonsense options', () => {

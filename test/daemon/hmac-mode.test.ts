@@ -113,10 +113,13 @@ describe('hmac-sha256 on the tcp and multicast listeners', () => {
   it('multicast: a retransmission (fresh nonce, same seqno) gets no second callback', async () => {
     const r = await mcast({ request: FenceCommand.STATUS, domain: 'web2', sends: 4, resendMs: 250, holdMs: 1_500, lingerMs: 1_000 });
     expect(r).toMatchObject({ callbacks: 1, result: Result.SUCCESS, tagOk: true });
+    // The copies did arrive, and were recognised as the same request.
+    await daemon.waitFor(/multicast status 'web2' \(seqno \d+\) from .*: retransmission or duplicate/);
   });
 
   it('multicast: stays silent for a domain it does not have', async () => {
     expect((await mcast({ request: FenceCommand.OFF, domain: 'nosuchvm', waitMs: 3_000 })).callbacks).toBe(0);
+    await daemon.waitFor(/off 'nosuchvm'.*not ours/);
   });
 
   it('refuses a request sealed with another key: tcp closes without a hello, multicast stays silent', async () => {
@@ -172,11 +175,10 @@ describe('hmac-sha256 on the tcp and multicast listeners', () => {
   }, 40_000);
 
   it('the real fence_virt (legacy) fails at once against the hmac tcp listener', async () => {
-    const started = Date.now();
-    const r = await fenceVirt(['-T', '127.0.0.1', '-p', String(tcpPort), '-k', keyFile, '-t', '30', '-o', 'status', '-n', 'web1']);
+    // With a day's timeout it ends only because the connection was closed (how soon: bench/fence-timing.mjs).
+    const r = await fenceVirt(['-T', '127.0.0.1', '-p', String(tcpPort), '-k', keyFile, '-t', '86400', '-o', 'status', '-n', 'web1']);
     expect(r.exitCode).toBe(1);
-    // It ended on the closed connection, not on its 30 s timeout.
-    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(r.stdout).not.toMatch(/Status: (ON|OFF)/);
     await daemon.waitFor(/tcp 127\.0\.0\.1:\d+: legacy \(fence_virt\/fence_xvm\) request on an auth = "hmac-sha256" listener/);
   });
 
@@ -192,7 +194,9 @@ describe('hmac-sha256 on the tcp and multicast listeners', () => {
       port: udpPort, key, signKey: new Uint8Array(256).fill(3), mode: 'legacy', request: FenceCommand.STATUS, domain: 'web1', waitMs: 3_000,
     });
     expect(wrong.callbacks).toBe(0);
+    await daemon.waitFor(/multicast 127\.0\.0\.1:\d+: legacy \(fence_virt\/fence_xvm\) request on an auth = "hmac-sha256" listener.*; dropping packet/);
     const elsewhere = await mcastExchange({ port: udpPort, key, mode: 'legacy', request: FenceCommand.STATUS, domain: 'nosuchvm', waitMs: 3_000 });
     expect(elsewhere.callbacks).toBe(0);
+    await daemon.waitFor(/status 'nosuchvm'.*not ours/);
   });
 });

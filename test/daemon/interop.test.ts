@@ -3,7 +3,7 @@
 // codes and output must match.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Workspace, daemonFixture, fenceVirt, fenceVirtConf, freePort, startFenceVirtd, startPalisaded, type DaemonFixture,
+  Workspace, daemonFixture, fenceVirt, fenceVirtConf, freePort, startFenceVirtd, startPalisaded, type DaemonFixture, type RunningDaemon,
 } from '../helpers/fence-daemons.js';
 
 const SEQUENCE: Array<[string, string | undefined]> = [
@@ -17,6 +17,7 @@ describe('fence_virt (C) <-> palisaded and fence_virtd with one fence_virt.conf'
   let ws: Workspace;
   let key: string;
   const ports = { palisaded: 0, fenceVirtd: 0 };
+  let palisaded: RunningDaemon;
 
   beforeAll(async () => {
     ws = await Workspace.create();
@@ -24,7 +25,7 @@ describe('fence_virt (C) <-> palisaded and fence_virtd with one fence_virt.conf'
     ports.palisaded = await freePort();
     ports.fenceVirtd = await freePort();
     // Identical text but the port: the same file works for both daemons.
-    await startPalisaded(ws, fenceVirtConf({ port: ports.palisaded, keyFile: key }));
+    palisaded = await startPalisaded(ws, fenceVirtConf({ port: ports.palisaded, keyFile: key }));
     await startFenceVirtd(ws, fenceVirtConf({ port: ports.fenceVirtd, keyFile: key }), ports.fenceVirtd);
   });
   afterAll(async () => { await ws?.stop(); });
@@ -57,6 +58,8 @@ describe('fence_virt (C) <-> palisaded and fence_virtd with one fence_virt.conf'
   it.each(['sha1', 'sha512'])('accepts packet hash %s above the sha256 minimum only when strong enough', async (hash) => {
     const r = await fenceVirt(['-T', '127.0.0.1', '-p', String(ports.palisaded), '-k', key, '-c', hash, '-o', 'status', '-n', 'web1']);
     expect(r.exitCode).toBe(hash === 'sha512' ? 0 : 1);
+    if (hash === 'sha512') expect(r.stdout).toContain('Status: ON');
+    else await palisaded.waitFor(/request hash type 1 is weaker than the configured minimum 2; dropping client/);
   });
 });
 
@@ -68,7 +71,11 @@ describe('auth selects the challenge-response hash (fence_virtd 4.12 bug not cop
   it('fence_virt -C sha1 succeeds and -C sha256 fails against auth = "sha1"', async () => {
     const base = ['-T', '127.0.0.1', '-p', String(f.port), '-k', f.key, '-o', 'status', '-n', 'web1'];
     expect((await fenceVirt([...base, '-C', 'sha1'])).exitCode).toBe(0);
-    expect((await fenceVirt([...base, '-C', 'sha256'])).exitCode).toBe(1);
+    const wrong = await fenceVirt([...base, '-C', 'sha256']);
+    expect(wrong.exitCode).toBe(1);
+    // fence_virt rejects the daemon's answer: a sha1 response (20 bytes, zero padded), as auth = "sha1" asks.
+    expect(wrong.stdout).toContain('Invalid response to challenge');
+    expect(wrong.stdout).toMatch(/^R = [0-9a-f]{40}0{88}$/m);
   });
 });
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import {
-  ROOT, Workspace, fenceVirt, freePort, palisadeCli, startPalisaded, DEMO_DOMAINS,
+  ROOT, Workspace, fenceVirt, freePort, palisadeCli, startPalisaded, DEMO_DOMAINS, type RunningDaemon,
 } from '../helpers/fence-daemons.js';
 
 const HV_A = join(ROOT, 'test/fixtures/libvirt/hv-a.xml');
@@ -20,13 +20,14 @@ describe('two listeners, two keys, one cluster each (listener group)', () => {
   let pb: number;
   let ka: string;
   let kb: string;
+  let daemon: RunningDaemon;
   beforeAll(async () => {
     ws = await Workspace.create();
     ka = await ws.key('a.key');
     kb = await ws.key('b.key');
     pa = await freePort();
     pb = await freePort();
-    await startPalisaded(ws, `
+    daemon = await startPalisaded(ws, `
 fence_virtd { listener = "tcp tcp:b"; backend = "libvirt"; }
 listeners {
   tcp { address = "127.0.0.1"; port = "${pa}"; key_file = "${ka}"; group = "cluster-a"; }
@@ -63,6 +64,8 @@ groups {
   it('refuses the other cluster\'s key on a listener', async () => {
     const r = await client(pb, ka, 'status', 'db1');
     expect(r.exitCode).toBe(1);
+    expect(r.stdout + r.stderr).not.toContain('Unable to connect');
+    await daemon.waitFor(new RegExp(`tcp:b 127\\.0\\.0\\.1:\\d+: request signature does not match our key \\(key mismatch\\); dropping client`));
   });
 });
 
@@ -72,13 +75,14 @@ describe('one listener, a key per cluster group', () => {
   let ka: string;
   let kb: string;
   let kc: string;
+  let daemon: RunningDaemon;
   beforeAll(async () => {
     ws = await Workspace.create();
     ka = await ws.key('a.key');
     kb = await ws.key('b.key');
     kc = await ws.key('c.key');
     port = await freePort();
-    await startPalisaded(ws, `
+    daemon = await startPalisaded(ws, `
 fence_virtd { listener = "tcp"; backend = "libvirt"; }
 listeners { tcp { address = "127.0.0.1"; port = "${port}"; } }
 backends { libvirt { uri = "test://${DEMO_DOMAINS}"; } }
@@ -100,7 +104,10 @@ groups {
   });
 
   it('a key of no cluster is refused', async () => {
-    expect((await client(port, kc, 'status', 'web1')).exitCode).toBe(1);
+    const r = await client(port, kc, 'status', 'web1');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout + r.stderr).not.toContain('Unable to connect');
+    await daemon.waitFor(/request signature does not match our key \(key mismatch\); dropping client/);
   });
 
   it('a domain given by UUID is scoped by its name too', async () => {
@@ -115,11 +122,12 @@ describe('several backends', () => {
   let ws: Workspace;
   let port: number;
   let key: string;
+  let daemon: RunningDaemon;
   beforeAll(async () => {
     ws = await Workspace.create();
     key = await ws.key();
     port = await freePort();
-    await startPalisaded(ws, `
+    daemon = await startPalisaded(ws, `
 fence_virtd { listener = "tcp"; backend = "libvirt, libvirt:lab"; }
 listeners { tcp { address = "127.0.0.1"; port = "${port}"; key_file = "${key}"; } }
 backends {
@@ -144,6 +152,8 @@ backends {
     expect((await client(port, key, 'on', 'B-run')).exitCode).toBe(0);
     expect((await client(port, key, 'status', 'nowhere')).exitCode).toBe(2);
     expect((await client(port, key, 'off', 'nowhere')).exitCode).toBe(1);
+    // The 1 is the daemon's answer (no backend has it), not a failed exchange.
+    await daemon.waitFor(/tcp 127\.0\.0\.1:\d+ off 'nowhere': result 1/);
   });
 });
 

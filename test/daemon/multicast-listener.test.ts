@@ -117,12 +117,17 @@ describe('multicast listener, legacy sha256', () => {
   });
 
   it('serves others while a callback peer stays silent', async () => {
-    const silent = ask({ request: FenceCommand.STATUS, domain: 'web1', misbehave: 'silent', waitMs: 12_000 });
-    // Give the silent peer its callback first.
-    await new Promise((r) => setTimeout(r, 500));
+    // The others are asked once the silent peer holds its callback, and answered before it ends.
+    let calledBack!: () => void;
+    const held = new Promise<void>((r) => { calledBack = r; });
+    let silentEnded = false;
+    const silent = ask({ request: FenceCommand.STATUS, domain: 'web1', misbehave: 'silent', waitMs: 12_000, onCallback: calledBack })
+      .finally(() => { silentEnded = true; });
+    await held;
     for (const domain of ['web1', 'web2', 'db1']) {
       expect((await ask({ request: FenceCommand.STATUS, domain })).result).toBe(Result.SUCCESS);
     }
+    expect(silentEnded).toBe(false);
     const s = await silent;
     expect(s.callbacks).toBe(1);
   });
@@ -144,10 +149,15 @@ describe('multicast listener, legacy sha256', () => {
   it('a silent callback address does not starve a copy of the request sent from another address', async () => {
     // fence_xvm sends each round from every local address, same seqno: one
     // unreachable address must not block the others.
-    const silent = ask({ request: FenceCommand.STATUS, domain: 'web2', seqno: 777_003, misbehave: 'silent', waitMs: 12_000 });
-    await new Promise((r) => setTimeout(r, 500));
+    let calledBack!: () => void;
+    const held = new Promise<void>((r) => { calledBack = r; });
+    let silentEnded = false;
+    const silent = ask({ request: FenceCommand.STATUS, domain: 'web2', seqno: 777_003, misbehave: 'silent', waitMs: 12_000, onCallback: calledBack })
+      .finally(() => { silentEnded = true; });
+    await held;
     const other = await ask({ request: FenceCommand.STATUS, domain: 'web2', seqno: 777_003 });
     expect(other).toMatchObject({ callbacks: 1, result: Result.SUCCESS });
+    expect(silentEnded).toBe(false);
     expect((await silent).callbacks).toBe(1);
   });
 
@@ -156,6 +166,8 @@ describe('multicast listener, legacy sha256', () => {
     expect(first.result).toBe(Result.SUCCESS);
     const again = await ask({ request: FenceCommand.STATUS, domain: 'WEB1', seqno: 777_002, waitMs: 2_000 });
     expect(again.callbacks).toBe(0);
+    // It arrived and was recognised, not lost.
+    await daemon.waitFor(/status 'WEB1' \(seqno 777002\).*retransmission or duplicate/);
   });
 });
 
@@ -184,6 +196,8 @@ describe('several hypervisors on one group', () => {
   let ws: Workspace;
   let key: Uint8Array;
   let port: number;
+  let a: RunningDaemon;
+  let b: RunningDaemon;
   const hv = (name: string) => `test://${join(ROOT, 'test/fixtures/libvirt', name)}`;
 
   beforeAll(async () => {
@@ -192,16 +206,21 @@ describe('several hypervisors on one group', () => {
     key = new Uint8Array(await readFile(keyFile));
     port = await freeUdpPort();
     // Same group and port, as two hosts on one bridge; each joins on lo.
-    await startPalisaded(ws, multicastConf({ port, keyFile, uri: hv('hv-a.xml') }));
-    await startPalisaded(ws, multicastConf({ port, keyFile, uri: hv('hv-b.xml') }));
+    a = await startPalisaded(ws, multicastConf({ port, keyFile, uri: hv('hv-a.xml') }), ['-d', '1']);
+    b = await startPalisaded(ws, multicastConf({ port, keyFile, uri: hv('hv-b.xml') }), ['-d', '1']);
   });
   afterAll(async () => { await ws?.stop(); });
 
   it('only the host that has the domain calls back', async () => {
     const ask = (domain: string) => mcastExchange({ port, key, group: '225.0.0.12', request: FenceCommand.STATUS, domain, lingerMs: 1_500 });
+    // The other host saw each request and chose silence: its log says so.
     expect(await ask('a-run')).toMatchObject({ callbacks: 1, result: Result.SUCCESS });
+    await b.waitFor(/status 'a-run' .*not ours/);
     expect(await ask('b-off')).toMatchObject({ callbacks: 1, result: Result.OFF });
+    await a.waitFor(/status 'b-off' .*not ours/);
     expect((await mcastExchange({ port, key, group: '225.0.0.12', request: FenceCommand.STATUS, domain: 'nowhere', waitMs: 3_000 })).callbacks).toBe(0);
+    await a.waitFor(/status 'nowhere' .*not ours/);
+    await b.waitFor(/status 'nowhere' .*not ours/);
   });
 
   it('each host lists its own domains', async () => {
@@ -381,18 +400,27 @@ describe('multicast listener options and start-up', () => {
     const l = await create(`\t\tinterface = "lo";\n\t\tport = "${port}";\n`);
     let entered!: () => void;
     const inHandle = new Promise<void>((r) => { entered = r; });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const events: string[] = [];
     await l.start({
       owns: async () => true,
       handle: async () => {
         entered();
-        await new Promise((r) => setTimeout(r, 500));
+        await gate;
+        events.push('handled');
         return { kind: 'result', result: Result.OFF };
       },
     });
     const key = new Uint8Array(await readFile(keyFile));
     const answer = mcastExchange({ port, key, request: FenceCommand.STATUS, domain: 'web1' });
     await inHandle;
-    await l.close();
+    const closing = l.close().then(() => { events.push('closed'); });
+    // Let close() run as far as it goes on its own before the handler may finish.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    open();
+    await closing;
+    expect(events).toEqual(['handled', 'closed']);
     expect(await answer).toMatchObject({ callbacks: 1, result: Result.OFF });
   });
 

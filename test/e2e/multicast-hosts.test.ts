@@ -194,7 +194,8 @@ describe('two real fence_virtd with disjoint domains (reference behaviour)', () 
     }
     // The slower daemon logs its copy after fence_xvm has already exited: let the logs settle.
     const received = { hv1: 0, hv2: 0 };
-    for (let t = 0; t < 100; t++) {
+    // Poll the logs until both copies are in; 60 s only bounds a daemon that never logs (a loaded machine takes seconds).
+    for (let t = 0; t < 600; t++) {
       received.hv1 = virtdReceived(d.hv1!) - before.hv1;
       received.hv2 = virtdReceived(d.hv2!) - before.hv2;
       if (received.hv1 >= N && received.hv2 >= N) break;

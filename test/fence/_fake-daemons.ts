@@ -13,7 +13,7 @@ import {
   NONCE_SIZE, TAG_SIZE, daemonHello, hmacKeys, resultTag, verifyClientProof, verifySealedRequest,
 } from '../../protocol/hmac-auth.js';
 import { challengeResponse, verifyChallengeResponse } from '../../protocol/legacy-auth.js';
-import { PeerConn, startScriptedPeer, type ScriptedPeer } from './_scripted-peer.js';
+import { PeerClosedError, PeerConn, startScriptedPeer, type ScriptedPeer } from './_scripted-peer.js';
 
 /** What a daemon answers: a result byte, or a host list. */
 export type FakeAnswer = number | readonly HostRecord[];
@@ -42,6 +42,7 @@ export interface FakeMulticastDaemon {
   readonly requests: FenceRequest[];
   /** Callbacks this daemon completed. */
   readonly served: number;
+  /** Stops the daemon; rejects with the first error of a callback exchange (other than the client hanging up). */
   close(): Promise<void>;
 }
 
@@ -53,6 +54,7 @@ export async function startFakeMulticastDaemon(o: FakeMulticastOptions): Promise
   const requests: FenceRequest[] = [];
   const keys = hmacKeys(o.key);
   const seen = new Set<number>();
+  const errors: unknown[] = [];
   let served = 0;
   udp.on('message', (msg) => {
     const bytes = new Uint8Array(msg);
@@ -75,7 +77,7 @@ export async function startFakeMulticastDaemon(o: FakeMulticastOptions): Promise
         const body = answerBytes(o.answer(req));
         const sent = o.tamper ? o.tamper(body.slice()) : body;
         const run = o.mode === 'hmac' ? serveHmac(c, keys, bytes, sent, body) : serveLegacy(c, o.key, sent);
-        run.then(() => { served++; }, () => undefined).finally(() => s.end());
+        run.then(() => { served++; }, (e: unknown) => { if (!(e instanceof PeerClosedError)) errors.push(e); }).finally(() => s.end());
       });
     }, o.delayMs ?? 0);
     timers.add(t);
@@ -89,6 +91,7 @@ export async function startFakeMulticastDaemon(o: FakeMulticastOptions): Promise
       for (const t of timers) clearTimeout(t);
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => udp.close(() => r()));
+      if (errors.length > 0) throw errors[0];
     },
   };
 }

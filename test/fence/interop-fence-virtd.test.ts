@@ -144,12 +144,11 @@ describe('auth none against a sha256 fence_virtd', () => {
     expect(ours.stderr).toContain(`the daemon at 127.0.0.1:${p} closed the connection waiting for the result byte`);
     expect(ours.stderr).toContain('auth=none here');
     expect((await fenceVirt(args)).exitCode).toBe(1);
-    const t0 = Date.now();
+    // Our own -t ends it first, and says so (the time it takes is in bench/fence-timing.mjs).
     const quick = await fencePalisade([...args, '-t', '2']);
     expect(quick.exitCode).toBe(1);
     expect(quick.stderr).toContain('timed out after 2 s waiting for the result byte');
     expect(quick.stderr).toContain('set auth to match the daemon');
-    expect(Date.now() - t0).toBeLessThan(8000);
   }, 60_000);
 });
 

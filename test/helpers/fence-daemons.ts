@@ -116,7 +116,8 @@ export interface RunningDaemon {
   waitFor(re: RegExp, ms?: number): Promise<void>;
 }
 
-function collect(child: ChildProcess): { output: () => string; waitFor: (re: RegExp, ms?: number) => Promise<void> } {
+/** Gathers a child's stdout and stderr; waitFor() settles on the first match (or the child's exit, or `ms`). */
+export function watchOutput(child: ChildProcess): { output: () => string; waitFor: (re: RegExp, ms?: number) => Promise<void> } {
   let out = '';
   const waiters = new Set<() => void>();
   const on = (d: Buffer) => { out += d.toString(); for (const w of waiters) w(); };
@@ -124,7 +125,7 @@ function collect(child: ChildProcess): { output: () => string; waitFor: (re: Reg
   child.stderr?.on('data', on);
   return {
     output: () => out,
-    waitFor: (re, ms = 15_000) => new Promise((res, rej) => {
+    waitFor: (re, ms = 30_000) => new Promise((res, rej) => {
       const check = () => {
         if (re.test(out)) { cleanup(); res(); }
         else if (child.exitCode !== null) { cleanup(); rej(new Error(`process exited (${child.exitCode}) before ${re}: ${out}`)); }
@@ -142,7 +143,7 @@ export async function startPalisaded(ws: Workspace, conf: string, extraArgs: str
   const confFile = await ws.file(`palisaded-${randomBytes(3).toString('hex')}.conf`, conf);
   const env = { ...process.env, ...extraEnv };
   const child = ws.spawn(process.execPath, [PALISADED, '-F', '-f', confFile, '-p', ws.path(`palisaded-${child_id++}.pid`), ...extraArgs], env);
-  const c = collect(child);
+  const c = watchOutput(child);
   await c.waitFor(/palisaded ready/);
   return { child, port, ...c };
 }
@@ -152,7 +153,7 @@ let child_id = 0;
 export async function startFenceVirtd(ws: Workspace, conf: string, port: number, host = '127.0.0.1'): Promise<RunningDaemon> {
   const confFile = await ws.file(`fence_virtd-${randomBytes(3).toString('hex')}.conf`, conf);
   const child = ws.spawn('/usr/sbin/fence_virtd', ['-F', '-f', confFile, '-p', ws.path(`fence_virtd-${child_id++}.pid`)]);
-  const c = collect(child);
+  const c = watchOutput(child);
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`fence_virtd exited ${child.exitCode}: ${c.output()}`);

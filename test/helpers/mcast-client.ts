@@ -53,6 +53,8 @@ export interface McastOptions {
   /** TCP port to listen on for the callback; default: a free one. */
   callbackPort?: number;
   misbehave?: Misbehaviour;
+  /** Called when the daemon's first callback connection arrives (a test waits for this event, not for a time). */
+  onCallback?: () => void;
   /** Datagrams to send, same seqno, each freshly signed as fence_xvm does (default 1). */
   sends?: number;
   /** Interval between them (default 300 ms). */
@@ -227,7 +229,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function mcastExchange(o: McastOptions): Promise<McastResult> {
   const host = o.host ?? '127.0.0.1';
   const mode = o.mode ?? 'legacy';
-  const waitMs = o.waitMs ?? 5_000;
+  // Ends at the first callback; tests expecting none pass their own waitMs.
+  const waitMs = o.waitMs ?? 20_000;
   const ioMs = o.ioTimeoutMs ?? 15_000;
   const misbehave = o.misbehave;
   const server = misbehave === 'never-accept' ? undefined : await listen(host, o.callbackPort ?? 0);
@@ -256,7 +259,7 @@ export async function mcastExchange(o: McastOptions): Promise<McastResult> {
     callbacks++;
     sockets.add(s);
     s.on('error', () => {});
-    if (callbacks === 1) onFirst(s);
+    if (callbacks === 1) { onFirst(s); o.onCallback?.(); }
     else s.destroy();
   });
 

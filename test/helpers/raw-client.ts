@@ -66,7 +66,8 @@ export function buildRequest(o: ExchangeOptions): FenceRequest {
 export async function exchange(o: ExchangeOptions): Promise<ExchangeResult> {
   const s = await open(o.port, o.host);
   const r = new Reader(s);
-  const ms = o.timeoutMs ?? 5_000;
+  // Generous: the wait ends when the daemon answers or closes; only a loaded machine comes near it.
+  const ms = o.timeoutMs ?? 20_000;
   const auth = o.auth ?? HashType.SHA256;
   try {
     s.write(encodeRequest(buildRequest(o)));

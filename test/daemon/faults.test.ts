@@ -133,7 +133,9 @@ describe('one daemon, many misbehaving clients', () => {
     }
   });
 
-  it('runs operations on different domains concurrently and serializes the same domain', async () => {
+  // Order and overlap are proved in dispatch-lock.test.ts with a backend the
+  // test holds; here the real virsh serves concurrent operations correctly.
+  it('serves concurrent operations on different domains, each with its own result', async () => {
     const results = await Promise.all([
       exchange({ port, key, request: FenceCommand.REBOOT, domain: 'web1', timeoutMs: 30_000 }),
       exchange({ port, key, request: FenceCommand.REBOOT, domain: 'web2', timeoutMs: 30_000 }),
@@ -141,15 +143,8 @@ describe('one daemon, many misbehaving clients', () => {
     ]);
     expect(results.map((r) => r.result)).toEqual([0, 0, 0]);
     expect((await exchange({ port, key, request: FenceCommand.STATUS, domain: 'db1' })).result).toBe(Result.OFF);
+    expect((await exchange({ port, key, request: FenceCommand.STATUS, domain: 'web1' })).result).toBe(Result.SUCCESS);
     expect((await exchange({ port, key, request: FenceCommand.ON, domain: 'db1' })).result).toBe(Result.SUCCESS);
-    // A status sent right behind a reboot of the same domain waits for it,
-    // so it can never see the domain shut off half-way through.
-    for (let i = 0; i < 5; i++) {
-      const reboot = exchange({ port, key, request: FenceCommand.REBOOT, domain: 'web1', timeoutMs: 30_000 });
-      await new Promise((r) => setTimeout(r, 2));
-      const status = exchange({ port, key, request: FenceCommand.STATUS, domain: 'web1', timeoutMs: 30_000 });
-      expect([(await reboot).result, (await status).result]).toEqual([Result.SUCCESS, Result.SUCCESS]);
-    }
   });
 });
 

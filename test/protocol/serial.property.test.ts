@@ -1,0 +1,86 @@
+// Properties of the serial/vmchannel frames (reference §3.3) and of the
+// daemon's framer that cuts them out of a noisy byte stream.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { SERIAL_REQUEST_SIZE, SERIAL_RESPONSE_SIZE } from '../../protocol/constants.js';
+import {
+  SERIAL_MAGIC_BYTES, decodeSerialRequest, decodeSerialResponse, encodeSerialRequest, encodeSerialResponse, type SerialRequest,
+} from '../../protocol/serial.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { SerialFramer } from '../../daemon/listeners/serial/framer.js';
+import { decodeOrReject, hostileSerial, mutated } from '../hostile.js';
+import { cString } from './_arbitraries.js';
+
+const RUNS = { numRuns: 300 };
+const frame: fc.Arbitrary<SerialRequest> = fc.record({
+  request: fc.integer({ min: 0, max: 255 }), flags: fc.integer({ min: 0, max: 255 }), domain: cString(63), seqno: fc.integer({ min: 0, max: 0xffffffff }),
+});
+/** Line noise that cannot start the magic ("abba" begins with 0x61). */
+const noise = fc.uint8Array({ maxLength: 40 }).map((b) => b.map((x) => (x === SERIAL_MAGIC_BYTES[0] ? 0x62 : x)));
+
+/** Pushes `bytes` through a framer in chunks of the given sizes; returns everything it produced. */
+function frameAll(bytes: Uint8Array, sizes: number[]): { requests: SerialRequest[]; skipped: number; pending: number; maxPending: number } {
+  const f = new SerialFramer();
+  const requests: SerialRequest[] = [];
+  let skipped = 0;
+  let maxPending = 0;
+  let at = 0;
+  let i = 0;
+  while (at < bytes.length) {
+    const n = sizes.length ? sizes[i++ % sizes.length]! : bytes.length;
+    const out = f.push(bytes.subarray(at, at + n));
+    at += n;
+    requests.push(...out.requests);
+    skipped += out.skipped;
+    maxPending = Math.max(maxPending, f.pending);
+  }
+  return { requests, skipped, pending: f.pending, maxPending };
+}
+const chunkSizes = fc.array(fc.integer({ min: 1, max: 200 }), { maxLength: 10 });
+
+describe('serial frames: properties', () => {
+  it('requests and responses round-trip', () => {
+    fc.assert(fc.property(frame, fc.integer({ min: 0, max: 255 }), (r, response) => {
+      expect(decodeSerialRequest(encodeSerialRequest(r))).toEqual(r);
+      expect(decodeSerialResponse(encodeSerialResponse({ response }))).toEqual({ response });
+    }), RUNS);
+  });
+
+  it('arbitrary and mutated bytes decode or fail with a ProtocolError naming field and offset', () => {
+    const anyBytes = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.uint8Array({ minLength: SERIAL_REQUEST_SIZE, maxLength: SERIAL_REQUEST_SIZE }),
+      frame.chain((r) => mutated(encodeSerialRequest(r), hostileSerial)),
+    );
+    fc.assert(fc.property(anyBytes, (b) => {
+      const req = decodeOrReject(() => decodeSerialRequest(b), SERIAL_REQUEST_SIZE);
+      if (b.length !== SERIAL_REQUEST_SIZE) expect(req).toBeInstanceOf(ProtocolError);
+      const resp = decodeOrReject(() => decodeSerialResponse(b), SERIAL_RESPONSE_SIZE);
+      if (b.length !== SERIAL_RESPONSE_SIZE) expect(resp).toBeInstanceOf(ProtocolError);
+    }), { numRuns: 1000 });
+  });
+
+  it('the framer finds every frame between bursts of noise, however the stream is cut', () => {
+    const stream = fc.array(fc.tuple(noise, frame), { maxLength: 6 });
+    fc.assert(fc.property(stream, noise, chunkSizes, (parts, tail, sizes) => {
+      const bytes = Buffer.concat([...parts.flatMap(([n, r]) => [n, encodeSerialRequest(r)]), tail]);
+      const out = frameAll(bytes, sizes);
+      expect(out.requests).toEqual(parts.map(([, r]) => r));
+      expect(out.skipped).toBe(parts.reduce((n, [b]) => n + b.length, 0) + tail.length);
+      expect(out.pending).toBe(0);
+    }), RUNS);
+  });
+
+  it('on arbitrary bytes the framer never throws, accounts for every byte and holds less than one frame', () => {
+    const junk = fc.oneof(
+      fc.uint8Array({ maxLength: 600 }),
+      // Dense in magic bytes, so that false starts and half frames are common.
+      fc.array(fc.oneof(fc.constant(SERIAL_MAGIC_BYTES), fc.uint8Array({ maxLength: 80 })), { maxLength: 12 }).map((xs) => Buffer.concat(xs)),
+    );
+    fc.assert(fc.property(junk, chunkSizes, (bytes, sizes) => {
+      const out = frameAll(bytes, sizes);
+      expect(out.skipped + out.requests.length * SERIAL_REQUEST_SIZE + out.pending).toBe(bytes.length);
+      expect(out.maxPending).toBeLessThan(SERIAL_REQUEST_SIZE);
+    }), { numRuns: 500 });
+  });
+});

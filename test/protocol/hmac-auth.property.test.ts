@@ -14,6 +14,7 @@ import {
 import { ProtocolError } from '../../protocol/errors.js';
 import { applyMutation, decodeOrReject, mutated, singleByteMutation } from '../hostile.js';
 import { cString } from './_arbitraries.js';
+import { decodeWatchdog } from '../helpers/decode-watchdog.js';
 
 const RUNS = { numRuns: 200 };
 const nonce = fc.uint8Array({ minLength: NONCE_SIZE, maxLength: NONCE_SIZE });
@@ -117,5 +118,16 @@ describe('hmac-sha256 messages: properties', () => {
       fc.pre(!Buffer.from(m).equals(Buffer.from(x.request)));
       expect(verifySealedRequest(x.keys, m)).toBe(false);
     }), RUNS);
+  });
+
+  it('never hangs: opening a hostile hello returns (watchdog worker)', async () => {
+    const dog = await decodeWatchdog();
+    try {
+      await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (b) => {
+        expect(await dog.returns('hello', b)).toBe(true);
+      }), { numRuns: 300, endOnFailure: true });
+    } finally {
+      await dog.close();
+    }
   });
 });

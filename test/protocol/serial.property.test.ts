@@ -10,6 +10,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { SerialFramer } from '../../daemon/listeners/serial/framer.js';
 import { decodeOrReject, hostileSerial, mutated } from '../hostile.js';
 import { cString } from './_arbitraries.js';
+import { decodeWatchdog } from '../helpers/decode-watchdog.js';
 
 const RUNS = { numRuns: 300 };
 const frame: fc.Arbitrary<SerialRequest> = fc.record({
@@ -82,5 +83,20 @@ describe('serial frames: properties', () => {
       expect(out.skipped + out.requests.length * SERIAL_REQUEST_SIZE + out.pending).toBe(bytes.length);
       expect(out.maxPending).toBeLessThan(SERIAL_REQUEST_SIZE);
     }), { numRuns: 500 });
+  });
+
+  it('never hangs: frames and framer on hostile bytes return (watchdog worker)', async () => {
+    const dog = await decodeWatchdog();
+    try {
+      const bytes = fc.oneof(fc.uint8Array({ maxLength: 200 }), frame.chain((r) => mutated(encodeSerialRequest(r), hostileSerial)));
+      const chunks = fc.array(fc.oneof(bytes, fc.constant(SERIAL_MAGIC_BYTES)), { maxLength: 12 });
+      await fc.assert(fc.asyncProperty(bytes, chunks, async (b, cs) => {
+        expect(await dog.returns('serialRequest', b)).toBe(true);
+        expect(await dog.returns('serialResponse', b)).toBe(true);
+        expect(await dog.returns('framer', cs)).toBe(true);
+      }), { numRuns: 300, endOnFailure: true });
+    } finally {
+      await dog.close();
+    }
   });
 });

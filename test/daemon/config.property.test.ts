@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { MAX_DEPTH, parseConfig } from '../../daemon/config/parse.js';
 import { ConfigError } from '../../daemon/errors.js';
 import { NAME_CHARS, VALUE_CHARS, formatSpec, plain, plainOfSpec, printSpec, rng, type SpecSection } from './conf-helpers.js';
-import { decodeWatchdog } from '../helpers/decode-watchdog.js';
+import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
 
 const FILE = 'fuzz.conf';
 const lines = (text: string) => text.split('\n').length;
@@ -81,8 +81,7 @@ describe('config grammar: properties', () => {
   });
 
   it('never hangs: arbitrary and mutated text parses or fails (watchdog worker)', async () => {
-    const dog = await decodeWatchdog();
-    try {
+    await withDecodeWatchdog(async (dog) => {
       const mutatedText = fc.tuple(tree, fc.nat(), grammarText).map(([spec, at, junk]) => {
         const text = formatSpec(spec);
         const i = at % (text.length + 1);
@@ -91,8 +90,6 @@ describe('config grammar: properties', () => {
       await fc.assert(fc.asyncProperty(fc.oneof(grammarText, fc.string({ unit: 'binary', maxLength: 400 }), mutatedText), async (text) => {
         expect(await dog.returns('config', text)).toBe(true);
       }), { numRuns: 300, endOnFailure: true });
-    } finally {
-      await dog.close();
-    }
+    });
   });
 });

@@ -89,3 +89,13 @@ export async function decodeWatchdog(): Promise<DecodeWatchdog> {
     async close() { await worker.terminate(); },
   };
 }
+
+/** Runs `body` with a watchdog that is closed afterwards, whatever happens. */
+export async function withDecodeWatchdog(body: (dog: DecodeWatchdog) => Promise<void>): Promise<void> {
+  const dog = await decodeWatchdog();
+  try {
+    await body(dog);
+  } finally {
+    await dog.close();
+  }
+}

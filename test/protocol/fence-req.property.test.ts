@@ -9,7 +9,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { challengeAuth } from '../../protocol/legacy-auth.js';
 import { applyMutation, decodeOrReject, hostileRequests, mutated, singleByteMutation } from '../hostile.js';
 import { cString } from './_arbitraries.js';
-import { decodeWatchdog } from '../helpers/decode-watchdog.js';
+import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
 
 const RUNS = { numRuns: 300 };
 const byte = fc.integer({ min: 0, max: 255 });
@@ -91,15 +91,12 @@ describe('fence request: properties', () => {
   });
 
   it('never hangs: decoding and verifying hostile bytes returns (watchdog worker)', async () => {
-    const dog = await decodeWatchdog();
-    try {
+    await withDecodeWatchdog(async (dog) => {
       const hostile = fc.oneof(fc.uint8Array({ maxLength: 400 }), signed.chain(({ bytes }) => mutated(bytes, hostileRequests)));
       await fc.assert(fc.asyncProperty(hostile, async (b) => {
         expect(await dog.returns('request', b)).toBe(true);
         expect(await dog.returns('verify', b)).toBe(true);
       }), { numRuns: 300, endOnFailure: true });
-    } finally {
-      await dog.close();
-    }
+    });
   });
 });

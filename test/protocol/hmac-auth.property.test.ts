@@ -14,7 +14,7 @@ import {
 import { ProtocolError } from '../../protocol/errors.js';
 import { applyMutation, decodeOrReject, mutated, singleByteMutation } from '../hostile.js';
 import { cString } from './_arbitraries.js';
-import { decodeWatchdog } from '../helpers/decode-watchdog.js';
+import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
 
 const RUNS = { numRuns: 200 };
 const nonce = fc.uint8Array({ minLength: NONCE_SIZE, maxLength: NONCE_SIZE });
@@ -121,13 +121,10 @@ describe('hmac-sha256 messages: properties', () => {
   });
 
   it('never hangs: opening a hostile hello returns (watchdog worker)', async () => {
-    const dog = await decodeWatchdog();
-    try {
+    await withDecodeWatchdog(async (dog) => {
       await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (b) => {
         expect(await dog.returns('hello', b)).toBe(true);
       }), { numRuns: 300, endOnFailure: true });
-    } finally {
-      await dog.close();
-    }
+    });
   });
 });

@@ -11,7 +11,7 @@ import { StreamReader } from '../../agents/fence/transports/_stream-reader.js';
 import { FenceError } from '../../agents/fence/errors.js';
 import { decodeOrReject } from '../hostile.js';
 import { cString } from './_arbitraries.js';
-import { decodeWatchdog } from '../helpers/decode-watchdog.js';
+import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
 
 const RUNS = { numRuns: 300 };
 const record: fc.Arbitrary<HostRecord> = fc.record({ domain: cString(63), uuid: cString(63), state: fc.integer({ min: 0, max: 255 }) })
@@ -81,13 +81,10 @@ describe('host list: properties', () => {
   });
 
   it('never hangs: decoding hostile records returns (watchdog worker)', async () => {
-    const dog = await decodeWatchdog();
-    try {
+    await withDecodeWatchdog(async (dog) => {
       await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), async (b) => {
         expect(await dog.returns('hostRecord', b)).toBe(true);
       }), { numRuns: 300, endOnFailure: true });
-    } finally {
-      await dog.close();
-    }
+    });
   });
 });

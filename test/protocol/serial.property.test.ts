@@ -10,7 +10,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { SerialFramer } from '../../daemon/listeners/serial/framer.js';
 import { decodeOrReject, hostileSerial, mutated } from '../hostile.js';
 import { cString } from './_arbitraries.js';
-import { decodeWatchdog } from '../helpers/decode-watchdog.js';
+import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
 
 const RUNS = { numRuns: 300 };
 const frame: fc.Arbitrary<SerialRequest> = fc.record({
@@ -86,8 +86,7 @@ describe('serial frames: properties', () => {
   });
 
   it('never hangs: frames and framer on hostile bytes return (watchdog worker)', async () => {
-    const dog = await decodeWatchdog();
-    try {
+    await withDecodeWatchdog(async (dog) => {
       const bytes = fc.oneof(fc.uint8Array({ maxLength: 200 }), frame.chain((r) => mutated(encodeSerialRequest(r), hostileSerial)));
       const chunks = fc.array(fc.oneof(bytes, fc.constant(SERIAL_MAGIC_BYTES)), { maxLength: 12 });
       await fc.assert(fc.asyncProperty(bytes, chunks, async (b, cs) => {
@@ -95,8 +94,6 @@ describe('serial frames: properties', () => {
         expect(await dog.returns('serialResponse', b)).toBe(true);
         expect(await dog.returns('framer', cs)).toBe(true);
       }), { numRuns: 300, endOnFailure: true });
-    } finally {
-      await dog.close();
-    }
+    });
   });
 });

@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 // Soak: palisaded and the real fence_virtd side by side for a long run
 // (default 10 minutes), each under the same honest workload and the same
-// hostile clients, on loopback with the libvirt test driver. A second
-// fence_virtd gets the honest workload alone: fence_virtd's single loop
-// stalls on every idle peer, so its latency unattacked is the baseline
-// palisaded's latency under attack is compared with.
+// hostile clients ("attacked"), on loopback with the libvirt test driver.
+// A second pair gets the same honest workload alone ("quiet"): fence_virtd's
+// single loop stalls on every idle peer, so the quiet pair gives the
+// baseline that each daemon's latency under attack is compared with.
 //   node bench/soak.mjs [--minutes 10]        (or SOAK_MINUTES=10)
 // Honest: sequential status and list requests over tcp (sha256 request hash
 // and two-way sha256 auth, new connection per request), each answer checked;
-// on palisaded also over an auth = "hmac-sha256" tcp listener.
+// on the attacked palisaded also over an auth = "hmac-sha256" tcp listener.
 // Hostile, from bounded loops: random bytes, mutated signed requests, signed
 // requests followed by garbage authentication, requests signed with another
 // key, and peers that send part of a request and stall; on palisaded also
-// mutated and random datagrams to its multicast listener (group on lo).
+// on its hmac-sha256 listener, and mutated and random datagrams to its
+// multicast listener (group on lo).
 // Reports per daemon: RSS at start (after warm-up), max and end; p50/p99
 // latency of honest requests; honest errors by kind; hostile counts.
 // Needs `npm run build` first. Not part of bench/run.sh (it takes minutes).
@@ -245,57 +246,62 @@ async function datagramLoop(port, st) {
 const pct = (xs, p) => { if (!xs.length) return NaN; const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]; };
 const mib = (k) => (k / 1024).toFixed(1);
 
-try {
-  const ports = { ptcp: await freePort(), phmac: await freePort(), pudp: await freeUdpPort(), ftcp: await freePort(), qtcp: await freePort() };
-  writeFileSync(join(dir, 'palisaded.conf'), `fence_virtd { listener = "tcp tcp:hmac multicast"; backend = "libvirt"; }
+/** A daemon under test: palisaded (tcp, plus hmac and multicast when attacked) or fence_virtd (tcp). */
+async function startDaemon(kind, name, attacked) {
+  const tcp = await freePort();
+  const hmac = kind === 'palisaded' && attacked ? await freePort() : undefined;
+  const udp = kind === 'palisaded' && attacked ? await freeUdpPort() : undefined;
+  const conf = join(dir, `${name}.conf`);
+  const extra = hmac ? ['tcp:hmac', 'multicast'] : [];
+  writeFileSync(conf, `fence_virtd { listener = "${['tcp', ...extra].join(' ')}"; backend = "libvirt"; module_path = "/usr/lib/x86_64-linux-gnu/fence-virt"; }
 listeners {
-  tcp { key_file = "${keyFile}"; address = "127.0.0.1"; port = "${ports.ptcp}"; }
-  tcp = "hmac" { key_file = "${keyFile}"; address = "127.0.0.1"; port = "${ports.phmac}"; auth = "hmac-sha256"; }
-  multicast { key_file = "${keyFile}"; address = "225.0.0.12"; port = "${ports.pudp}"; interface = "lo"; }
+  tcp { key_file = "${keyFile}"; address = "127.0.0.1"; port = "${tcp}"; family = "ipv4"; }
+${hmac ? `  tcp = "hmac" { key_file = "${keyFile}"; address = "127.0.0.1"; port = "${hmac}"; auth = "hmac-sha256"; }
+  multicast { key_file = "${keyFile}"; address = "225.0.0.12"; port = "${udp}"; interface = "lo"; }
+` : ''}}
+backends { libvirt { uri = "test://${DOMAINS}"; } }
+`, { mode: 0o600 });
+  const pid = join(dir, `${name}.pid`);
+  const proc = kind === 'palisaded'
+    ? await start(name, process.execPath, [join(ROOT, 'dist/bin/palisaded.cjs'), '-F', '-f', conf, '-p', pid], hmac ? [tcp, hmac] : [tcp])
+    : await start(name, '/usr/sbin/fence_virtd', ['-F', '-f', conf, '-p', pid], [tcp]);
+  return { name, attacked, ports: { tcp, hmac, udp }, proc, st: stats(), hmac: hmac ? stats() : undefined, rss: { start: 0, max: 0, end: 0 } };
 }
-backends { libvirt { uri = "test://${DOMAINS}"; } }
-`, { mode: 0o600 });
-  for (const [name, port] of [['fence_virtd', ports.ftcp], ['fence_virtd-quiet', ports.qtcp]]) {
-    writeFileSync(join(dir, `${name}.conf`), `fence_virtd { listener = "tcp"; backend = "libvirt"; module_path = "/usr/lib/x86_64-linux-gnu/fence-virt"; }
-listeners { tcp { key_file = "${keyFile}"; address = "127.0.0.1"; port = "${port}"; family = "ipv4"; } }
-backends { libvirt { uri = "test://${DOMAINS}"; } }
-`, { mode: 0o600 });
-  }
-  const pal = await start('palisaded', process.execPath, [join(ROOT, 'dist/bin/palisaded.cjs'), '-F', '-f', join(dir, 'palisaded.conf'), '-p', join(dir, 'p.pid')], [ports.ptcp, ports.phmac]);
-  const fv = await start('fence_virtd', '/usr/sbin/fence_virtd', ['-F', '-f', join(dir, 'fence_virtd.conf'), '-p', join(dir, 'f.pid')], [ports.ftcp]);
-  const fq = await start('fence_virtd', '/usr/sbin/fence_virtd', ['-F', '-f', join(dir, 'fence_virtd-quiet.conf'), '-p', join(dir, 'q.pid')], [ports.qtcp]);
+
+try {
+  const daemons = [
+    await startDaemon('palisaded', 'palisaded', true),
+    await startDaemon('fence_virtd', 'fence_virtd', true),
+    await startDaemon('palisaded', 'palisaded-quiet', false),
+    await startDaemon('fence_virtd', 'fence_virtd-quiet', false),
+  ];
   for (let i = 0; i < 20; i++) {
     for (const h of HONEST) {
-      await legacyExchange(ports.ptcp, h.op, h.domain);
-      await hmacExchange(ports.phmac, h.op, h.domain);
-      await legacyExchange(ports.ftcp, h.op, h.domain);
-      await legacyExchange(ports.qtcp, h.op, h.domain);
+      for (const d of daemons) {
+        await legacyExchange(d.ports.tcp, h.op, h.domain);
+        if (d.ports.hmac) await hmacExchange(d.ports.hmac, h.op, h.domain);
+      }
     }
   }
-  const daemons = {
-    palisaded: { proc: pal, st: stats(), hmac: stats(), rss: { start: rssKiB(pal.child.pid), max: 0, end: 0 } },
-    fence_virtd: { proc: fv, st: stats(), rss: { start: rssKiB(fv.child.pid), max: 0, end: 0 } },
-    'fence_virtd-quiet': { proc: fq, st: stats(), rss: { start: rssKiB(fq.child.pid), max: 0, end: 0 } },
-  };
-  const sample = () => { for (const d of Object.values(daemons)) { const k = rssKiB(d.proc.child.pid); if (k > d.rss.max) d.rss.max = k; } };
+  for (const d of daemons) d.rss.start = rssKiB(d.proc.child.pid);
+  const sample = () => { for (const d of daemons) { const k = rssKiB(d.proc.child.pid); if (k > d.rss.max) d.rss.max = k; } };
   const sampler = setInterval(sample, 1_000);
   const t0 = Date.now();
+  const errorCount = (st) => Object.values(st.errors).reduce((a, b) => a + b, 0);
   const progress = setInterval(() => {
-    const line = Object.entries(daemons).map(([n, d]) => `${n} rss ${mib(rssKiB(d.proc.child.pid))} MiB honest ${d.st.latencies.length} errors ${Object.values(d.st.errors).reduce((a, b) => a + b, 0)} hostile ${d.st.hostile}`).join(' | ');
+    const line = daemons.map((d) => `${d.name} rss ${mib(rssKiB(d.proc.child.pid))} MiB honest ${d.st.latencies.length} errors ${errorCount(d.st)} hostile ${d.st.hostile}`).join(' | ');
     console.error(`[${((Date.now() - t0) / 60_000).toFixed(1)} min] ${line}`);
   }, 60_000);
-  console.error(`soak: ${MINUTES} min; palisaded tcp ${ports.ptcp}, hmac ${ports.phmac}, multicast ${ports.pudp}; fence_virtd tcp ${ports.ftcp}`);
+  console.error(`soak: ${MINUTES} min; ${daemons.map((d) => `${d.name} ${JSON.stringify(d.ports)}`).join(', ')}`);
 
   const loops = [];
-  for (const [name, port] of [['palisaded', ports.ptcp], ['fence_virtd', ports.ftcp]]) {
-    const st = daemons[name].st;
-    for (let i = 0; i < HONEST_WORKERS; i++) loops.push(honestLoop(legacyExchange, port, st));
-    for (let i = 0; i < HOSTILE_WORKERS; i++) loops.push(hostileLoop(port, false, st));
-    for (let i = 0; i < STALLERS; i++) loops.push(stallLoop(port, st));
+  for (const d of daemons) {
+    for (let i = 0; i < HONEST_WORKERS; i++) loops.push(honestLoop(legacyExchange, d.ports.tcp, d.st));
+    if (!d.attacked) continue;
+    for (let i = 0; i < HOSTILE_WORKERS; i++) loops.push(hostileLoop(d.ports.tcp, false, d.st));
+    for (let i = 0; i < STALLERS; i++) loops.push(stallLoop(d.ports.tcp, d.st));
+    if (d.hmac) loops.push(honestLoop(hmacExchange, d.ports.hmac, d.hmac), hostileLoop(d.ports.hmac, true, d.hmac), datagramLoop(d.ports.udp, d.st));
   }
-  for (let i = 0; i < HONEST_WORKERS; i++) loops.push(honestLoop(legacyExchange, ports.qtcp, daemons['fence_virtd-quiet'].st));
-  const p = daemons.palisaded;
-  loops.push(honestLoop(hmacExchange, ports.phmac, p.hmac), hostileLoop(ports.phmac, true, p.hmac), datagramLoop(ports.pudp, p.st));
 
   await sleep(MINUTES * 60_000);
   running = false;
@@ -303,29 +309,26 @@ backends { libvirt { uri = "test://${DOMAINS}"; } }
   clearInterval(sampler);
   clearInterval(progress);
   sample();
-  for (const d of Object.values(daemons)) d.rss.end = rssKiB(d.proc.child.pid);
+  for (const d of daemons) d.rss.end = rssKiB(d.proc.child.pid);
 
-  const row = (label, st) => {
-    const n = st.latencies.length, errs = Object.values(st.errors).reduce((a, b) => a + b, 0);
-    return `${label.padEnd(26)} ${String(n).padStart(7)} ${pct(st.latencies, 0.5).toFixed(2).padStart(8)} ${pct(st.latencies, 0.99).toFixed(2).padStart(9)} ${String(errs).padStart(7)}  ${JSON.stringify(st.errors)}`;
-  };
-  console.log(`\nsoak: ${MINUTES} min, palisaded and fence_virtd side by side (test driver, loopback), same honest and hostile tcp clients;`);
-  console.log('fence_virtd-quiet: the honest clients alone, no hostile ones');
-  console.log(`${'honest requests'.padEnd(26)} ${'n'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(9)} ${'errors'.padStart(7)}`);
-  console.log(row('palisaded tcp (sha256)', p.st));
-  console.log(row('fence_virtd tcp (sha256)', daemons.fence_virtd.st));
-  console.log(row('fence_virtd-quiet tcp', daemons['fence_virtd-quiet'].st));
-  console.log(row('palisaded tcp hmac-sha256', p.hmac));
-  for (const other of ['fence_virtd', 'fence_virtd-quiet']) {
-    const o = daemons[other].st.latencies;
-    const r = (q) => (pct(p.st.latencies, q) / pct(o, q)).toPrecision(3);
-    console.log(`ratio palisaded (attacked) / ${other}: p50 ${r(0.5)}, p99 ${r(0.99)} (lower is better)`);
+  const row = (label, st) =>
+    `${label.padEnd(34)} ${String(st.latencies.length).padStart(7)} ${pct(st.latencies, 0.5).toFixed(2).padStart(8)} ${pct(st.latencies, 0.99).toFixed(2).padStart(9)} ${String(errorCount(st)).padStart(7)}  ${JSON.stringify(st.errors)}`;
+  console.log(`\nsoak: ${MINUTES} min on loopback, libvirt test driver. "attacked": honest and hostile clients; "quiet": the same honest clients alone.`);
+  console.log(`${'honest requests'.padEnd(34)} ${'n'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(9)} ${'errors'.padStart(7)}`);
+  for (const d of daemons) {
+    console.log(row(`${d.name}${d.attacked ? ' (attacked)' : ''} tcp`, d.st));
+    if (d.hmac) console.log(row(`${d.name} (attacked) hmac-sha256`, d.hmac));
   }
-  for (const [n, d] of Object.entries(daemons)) {
+  const lat = Object.fromEntries(daemons.map((d) => [d.name, d.st.latencies]));
+  for (const [a, b] of [['palisaded', 'fence_virtd'], ['palisaded-quiet', 'fence_virtd-quiet'], ['palisaded', 'fence_virtd-quiet']]) {
+    const r = (q) => (pct(lat[a], q) / pct(lat[b], q)).toPrecision(3);
+    console.log(`ratio ${a} / ${b}: p50 ${r(0.5)}, p99 ${r(0.99)} (lower is better)`);
+  }
+  for (const d of daemons) {
     const alive = d.proc.child.exitCode === null && d.proc.child.signalCode === null;
-    console.log(`${n.padEnd(12)} RSS start ${mib(d.rss.start)} MiB, max ${mib(d.rss.max)} MiB, end ${mib(d.rss.end)} MiB (growth ${mib(d.rss.end - d.rss.start)} MiB); ` +
-      `hostile connections ${d.st.hostile + (d.hmac?.hostile ?? 0)}, stalled peers ${d.st.stalled}${d.st.datagrams ? `, datagrams ${d.st.datagrams}` : ''}; ` +
-      `${alive ? 'alive at end' : `DIED (exit ${d.proc.child.exitCode ?? d.proc.child.signalCode}): ${d.proc.stderrTail()}`}`);
+    console.log(`${d.name.padEnd(17)} RSS start ${mib(d.rss.start)} MiB, max ${mib(d.rss.max)} MiB, end ${mib(d.rss.end)} MiB (growth ${mib(d.rss.end - d.rss.start)} MiB)` +
+      (d.attacked ? `; hostile connections ${d.st.hostile + (d.hmac?.hostile ?? 0)}, stalled peers ${d.st.stalled}${d.st.datagrams ? `, datagrams ${d.st.datagrams}` : ''}` : '') +
+      `; ${alive ? 'alive at end' : `DIED (exit ${d.proc.child.exitCode ?? d.proc.child.signalCode}): ${d.proc.stderrTail()}`}`);
   }
 } finally {
   running = false;

@@ -10,6 +10,8 @@ import { challengeAuth } from '../../protocol/legacy-auth.js';
 import { applyMutation, decodeOrReject, hostileRequests, mutated, singleByteMutation } from '../hostile.js';
 import { cString } from './_arbitraries.js';
 import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
+import { callbackTarget } from '../../daemon/listeners/multicast/callback.js';
+import { isIP } from 'node:net';
 
 const RUNS = { numRuns: 300 };
 const byte = fc.integer({ min: 0, max: 255 });
@@ -88,6 +90,18 @@ describe('fence request: properties', () => {
       const req = makeRequest({ request: r, domain, seqno });
       expect(decodeRequest(encodeRequest(req))).toEqual(req);
     }), RUNS);
+  });
+
+  it('any decodable request yields a multicast callback target or a reason, never an exception', () => {
+    const withCallback = fc.record({ req: request, family: fc.oneof(fc.constantFrom(2, 10), u32) }).map(({ req, family }) => ({ ...req, family }));
+    fc.assert(fc.property(withCallback, fc.constantFrom(undefined, 'lo'), (req, iface) => {
+      const t = callbackTarget(decodeRequest(encodeRequest(req)), iface);
+      expect(t.ok).toBe((req.family === 2 || req.family === 10) && req.port !== 0);
+      if (t.ok) {
+        expect(isIP(t.target.ip)).toBe(req.family === 2 ? 4 : 6);
+        expect(t.target.port).toBe(req.port);
+      }
+    }), { numRuns: 1000 });
   });
 
   it('never hangs: decoding and verifying hostile bytes returns (watchdog worker)', async () => {

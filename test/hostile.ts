@@ -2,6 +2,7 @@
 // ProtocolError (or, for well-formed-but-wrong packets, fail verification).
 import fc from 'fast-check';
 import { REQUEST_SIZE, SERIAL_REQUEST_SIZE } from '../protocol/constants.js';
+import { SERIAL_MAGIC_BYTES } from '../protocol/serial.js';
 import { ProtocolError } from '../protocol/errors.js';
 
 function bytes(n: number, fill = 0): Uint8Array {
@@ -25,7 +26,19 @@ export const hostileSerial: ReadonlyArray<readonly [string, Uint8Array]> = [
   ['half a frame', bytes(37)],
   ['bad magic', bytes(SERIAL_REQUEST_SIZE)],
   ['oversized', bytes(SERIAL_REQUEST_SIZE + 1)],
+  ['domain without NUL', (() => { const b = bytes(SERIAL_REQUEST_SIZE, 0x41); b.set(SERIAL_MAGIC_BYTES); return b; })()],
 ];
+
+/**
+ * Bytes of any length up to `maxLength`. fast-check's default size keeps
+ * arrays to about 10 elements, so most are drawn at full size; and some
+ * without its bias towards small values: biased bytes are mostly zeros,
+ * which end every string field and never reach a "not NUL-terminated" path.
+ */
+export function anyBytes(maxLength: number, minLength = 0): fc.Arbitrary<Uint8Array> {
+  const full = fc.uint8Array({ minLength, maxLength, size: 'max' });
+  return fc.oneof(fc.uint8Array({ minLength, maxLength }), full, fc.noBias(full));
+}
 
 // Generators for property tests and the live flood: well-formed bytes
 // damaged the ways a line, a fuzzer or an attacker damages them.
@@ -52,8 +65,11 @@ export function mutated(base: Uint8Array, samples: ReadonlyArray<readonly [strin
     fc.array(singleByteMutation(len), { minLength: 1, maxLength: 8 })
       .map((ms) => ms.reduce((b, m) => (m.index < b.length ? applyMutation(b, m) : b), base)),
     fc.integer({ min: 0, max: Math.max(0, base.length - 1) }).map((n) => base.slice(0, n)),
-    fc.uint8Array({ minLength: 1, maxLength: 64 }).map((tail) => concat(base, tail)),
-    fc.record({ at: fc.integer({ min: 0, max: base.length }), junk: fc.uint8Array({ maxLength: 32 }), cut: fc.nat(32) })
+    // A run overwritten with one non-zero byte: a string field that never ends.
+    fc.record({ at: fc.nat(base.length), len: fc.integer({ min: 1, max: 80 }), fill: fc.integer({ min: 1, max: 255 }) })
+      .map(({ at, len, fill }) => { const out = base.slice(); out.fill(fill, Math.min(at, out.length), Math.min(at + len, out.length)); return out; }),
+    fc.uint8Array({ minLength: 1, maxLength: 64, size: 'max' }).map((tail) => concat(base, tail)),
+    fc.record({ at: fc.integer({ min: 0, max: base.length }), junk: fc.uint8Array({ maxLength: 32, size: 'max' }), cut: fc.nat(32) })
       .map(({ at, junk, cut }) => concat(base.subarray(0, at), junk, base.subarray(Math.min(base.length, at + cut)))),
   ];
   if (samples.length) kinds.push(fc.constantFrom(...samples.map(([, b]) => b)));

@@ -39,11 +39,11 @@ const tree: fc.Arbitrary<SpecSection> = fc.array(fc.oneof(assignment, section), 
   .map((entries) => ({ name: '', entries }));
 
 /** Characters that matter to the grammar, plus a few that must be refused. */
-const grammarText = fc.string({ unit: fc.constantFrom('a', 'b', 'Z', ' ', '\t', '\n', '{', '}', ';', '=', '"', '#', '\r', '\0', '\uFEFF', 'é'), maxLength: 200 });
+const grammarText = fc.string({ unit: fc.constantFrom('a', 'b', 'Z', ' ', '\t', '\n', '{', '}', ';', '=', '"', '#', '\r', '\0', '\uFEFF', 'é'), maxLength: 200, size: 'max' });
 
 describe('config grammar: properties', () => {
   it('arbitrary text gives a tree or a ConfigError with a line within the text', () => {
-    fc.assert(fc.property(fc.oneof(grammarText, fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
+    fc.assert(fc.property(fc.oneof(grammarText, fc.string({ unit: 'binary', maxLength: 200, size: 'max' })), (text) => {
       parseOrReject(text);
     }), { numRuns: 2000 });
   });
@@ -87,7 +87,7 @@ describe('config grammar: properties', () => {
         const i = at % (text.length + 1);
         return text.slice(0, i) + junk + text.slice(i);
       });
-      await fc.assert(fc.asyncProperty(fc.oneof(grammarText, fc.string({ unit: 'binary', maxLength: 400 }), mutatedText), async (text) => {
+      await fc.assert(fc.asyncProperty(fc.oneof(grammarText, fc.string({ unit: 'binary', maxLength: 400, size: 'max' }), mutatedText), async (text) => {
         expect(await dog.returns('config', text)).toBe(true);
       }), { numRuns: 300, endOnFailure: true });
     });

@@ -24,7 +24,7 @@ import {
   FENCE_VIRT_MODULES, ROOT, Workspace, fencePalisade, fenceVirt, freePort, startPalisaded, type RunningDaemon,
 } from '../helpers/fence-daemons.js';
 import { freeUdpPort, mcastExchange } from '../helpers/mcast-client.js';
-import { hostileRequests, hostileSerial, mutated } from '../hostile.js';
+import { anyBytes, hostileRequests, hostileSerial, mutated } from '../hostile.js';
 
 /** Hard bounds of the flood: whichever comes first ends each loop. */
 const FLOOD_MS = 25_000;
@@ -206,7 +206,7 @@ describe('palisaded under a flood of hostile requests on every listener', () => 
     const seqno = () => randomInt(HIGH_SEQNO, 2 ** 32 - 1);
     const legacyBase = encodeRequest(signRequest(makeRequest({ request: FenceCommand.STATUS, hashType: HashType.SHA256, domain: GUEST, seqno: seqno() }), key, randomBytes(6)));
     const sealedBase = sealRequest(keys, makeRequest({ request: FenceCommand.STATUS, domain: GUEST, seqno: seqno() }), randomBytes(32));
-    const junk = fc.uint8Array({ maxLength: 400 });
+    const junk = anyBytes(400);
     // A valid request followed by a garbage challenge or proof, to reach the authentication phase.
     const withTail = (base: Uint8Array) => fc.uint8Array({ minLength: 1, maxLength: 200 }).map((t) => Buffer.concat([base, t]));
     const tcpInputs = sample(fc.oneof(mutated(legacyBase, hostileRequests), junk, withTail(legacyBase)), MAX_TCP_CONNECTIONS, 1);
@@ -227,7 +227,7 @@ describe('palisaded under a flood of hostile requests on every listener', () => 
     const frameBase = encodeSerialRequest({ request: FenceCommand.STATUS, flags: 0, domain: 'nosuch', seqno: 7 });
     const serialItems = sample(fc.oneof(
       mutated(frameBase, hostileSerial), junk,
-      fc.array(fc.oneof(fc.constant(SERIAL_MAGIC_BYTES), fc.uint8Array({ maxLength: 80 })), { maxLength: 6 }).map((xs) => Buffer.concat(xs)),
+      fc.array(fc.oneof(fc.constant(SERIAL_MAGIC_BYTES), anyBytes(80)), { maxLength: 6 }).map((xs) => Buffer.concat(xs)),
     ), MAX_SERIAL_ITEMS, 4);
 
     const deadline = Date.now() + FLOOD_MS;

@@ -7,7 +7,7 @@ import { ADDRESS_FIELD, CHALLENGE_SIZE, HASH_FIELD, HashType, RANDOM_FIELD, REQU
 import { decodeRequest, encodeRequest, makeRequest, requestVerifier, signRequest, type FenceRequest } from '../../protocol/fence-req.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { challengeAuth } from '../../protocol/legacy-auth.js';
-import { applyMutation, decodeOrReject, hostileRequests, mutated, singleByteMutation } from '../hostile.js';
+import { anyBytes, applyMutation, decodeOrReject, hostileRequests, mutated, singleByteMutation } from '../hostile.js';
 import { cString } from './_arbitraries.js';
 import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
 import { callbackTarget } from '../../daemon/listeners/multicast/callback.js';
@@ -21,7 +21,7 @@ const legacyHash = fc.constantFrom<HashTypeValue>(HashType.SHA1, HashType.SHA256
 const request: fc.Arbitrary<FenceRequest> = fc.record({
   request: byte, hashType: fc.constantFrom<HashTypeValue>(0, 1, 2, 3), addrLen: byte, flags: byte,
   domain: cString(63),
-  address: fc.uint8Array({ maxLength: ADDRESS_FIELD }).map((a) => { const out = new Uint8Array(ADDRESS_FIELD); out.set(a); return out; }),
+  address: fc.uint8Array({ maxLength: ADDRESS_FIELD, size: 'max' }).map((a) => { const out = new Uint8Array(ADDRESS_FIELD); out.set(a); return out; }),
   port: fc.integer({ min: 0, max: 0xffff }),
   random: fc.uint8Array({ minLength: RANDOM_FIELD, maxLength: RANDOM_FIELD }),
   seqno: u32, family: u32,
@@ -44,8 +44,8 @@ describe('fence request: properties', () => {
   });
 
   it('arbitrary bytes of any length decode or fail with a ProtocolError naming field and offset', () => {
-    const anyBytes = fc.oneof(fc.uint8Array({ maxLength: 400 }), fc.uint8Array({ minLength: REQUEST_SIZE, maxLength: REQUEST_SIZE }));
-    fc.assert(fc.property(anyBytes, (b) => {
+    const bytes = fc.oneof(anyBytes(400), anyBytes(REQUEST_SIZE, REQUEST_SIZE));
+    fc.assert(fc.property(bytes, (b) => {
       const out = decodeOrReject(() => decodeRequest(b), REQUEST_SIZE);
       if (b.length !== REQUEST_SIZE) expect(out).toBeInstanceOf(ProtocolError);
     }), { numRuns: 1000 });
@@ -106,7 +106,7 @@ describe('fence request: properties', () => {
 
   it('never hangs: decoding and verifying hostile bytes returns (watchdog worker)', async () => {
     await withDecodeWatchdog(async (dog) => {
-      const hostile = fc.oneof(fc.uint8Array({ maxLength: 400 }), signed.chain(({ bytes }) => mutated(bytes, hostileRequests)));
+      const hostile = fc.oneof(anyBytes(400), signed.chain(({ bytes }) => mutated(bytes, hostileRequests)));
       await fc.assert(fc.asyncProperty(hostile, async (b) => {
         expect(await dog.returns('request', b)).toBe(true);
         expect(await dog.returns('verify', b)).toBe(true);

@@ -12,7 +12,7 @@ import {
   verifyClientProof, verifyResultTag, verifySealedRequest, type HmacKeys,
 } from '../../protocol/hmac-auth.js';
 import { ProtocolError } from '../../protocol/errors.js';
-import { applyMutation, decodeOrReject, mutated, singleByteMutation } from '../hostile.js';
+import { anyBytes, applyMutation, decodeOrReject, mutated, singleByteMutation } from '../hostile.js';
 import { cString } from './_arbitraries.js';
 import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
 
@@ -102,7 +102,7 @@ describe('hmac-sha256 messages: properties', () => {
   });
 
   it('bytes of any length are refused: false, undefined, or a ProtocolError naming the field', () => {
-    const junk = fc.uint8Array({ maxLength: 300 });
+    const junk = anyBytes(300);
     fc.assert(fc.property(exchange, junk, (x, b) => {
       expect(verifySealedRequest(x.keys, b)).toBe(false);
       const hello = decodeOrReject(() => openDaemonHello(x.keys, x.request, b), HELLO_SIZE);
@@ -122,7 +122,7 @@ describe('hmac-sha256 messages: properties', () => {
 
   it('never hangs: opening a hostile hello returns (watchdog worker)', async () => {
     await withDecodeWatchdog(async (dog) => {
-      await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (b) => {
+      await fc.assert(fc.asyncProperty(anyBytes(300), async (b) => {
         expect(await dog.returns('hello', b)).toBe(true);
       }), { numRuns: 300, endOnFailure: true });
     });

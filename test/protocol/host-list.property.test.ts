@@ -9,7 +9,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { readHostRecords } from '../../agents/fence/transports/_host-list.js';
 import { StreamReader } from '../../agents/fence/transports/_stream-reader.js';
 import { FenceError } from '../../agents/fence/errors.js';
-import { decodeOrReject } from '../hostile.js';
+import { anyBytes, decodeOrReject } from '../hostile.js';
 import { cString } from './_arbitraries.js';
 import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
 
@@ -46,7 +46,7 @@ describe('host list: properties', () => {
   });
 
   it('any 130 bytes decode to a record; any other length is a ProtocolError', () => {
-    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 400 }), fc.uint8Array({ minLength: HOST_RECORD_SIZE, maxLength: HOST_RECORD_SIZE })), (b) => {
+    fc.assert(fc.property(fc.oneof(anyBytes(400), anyBytes(HOST_RECORD_SIZE, HOST_RECORD_SIZE)), (b) => {
       const out = decodeOrReject(() => decodeHostRecord(b), HOST_RECORD_SIZE);
       expect(out instanceof ProtocolError).toBe(b.length !== HOST_RECORD_SIZE);
     }), { numRuns: 1000 });
@@ -66,7 +66,7 @@ describe('host list: properties', () => {
 
   it('arbitrary or truncated streams end in records or a typed fence error, never another exception', async () => {
     const junk = fc.oneof(
-      fc.uint8Array({ maxLength: 700 }),
+      anyBytes(700),
       fc.tuple(records, fc.nat()).map(([rs, n]) => { const w = encodeHostList(rs).subarray(1); return w.subarray(0, n % (w.length + 1)); }),
     );
     await fc.assert(fc.asyncProperty(junk, cuts, async (b, cut) => {
@@ -82,7 +82,7 @@ describe('host list: properties', () => {
 
   it('never hangs: decoding hostile records returns (watchdog worker)', async () => {
     await withDecodeWatchdog(async (dog) => {
-      await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), async (b) => {
+      await fc.assert(fc.asyncProperty(anyBytes(400), async (b) => {
         expect(await dog.returns('hostRecord', b)).toBe(true);
       }), { numRuns: 300, endOnFailure: true });
     });

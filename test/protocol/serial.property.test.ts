@@ -8,7 +8,7 @@ import {
 } from '../../protocol/serial.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { SerialFramer } from '../../daemon/listeners/serial/framer.js';
-import { decodeOrReject, hostileSerial, mutated } from '../hostile.js';
+import { anyBytes, decodeOrReject, hostileSerial, mutated } from '../hostile.js';
 import { cString } from './_arbitraries.js';
 import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
 
@@ -48,12 +48,12 @@ describe('serial frames: properties', () => {
   });
 
   it('arbitrary and mutated bytes decode or fail with a ProtocolError naming field and offset', () => {
-    const anyBytes = fc.oneof(
-      fc.uint8Array({ maxLength: 200 }),
-      fc.uint8Array({ minLength: SERIAL_REQUEST_SIZE, maxLength: SERIAL_REQUEST_SIZE }),
+    const input = fc.oneof(
+      anyBytes(200),
+      anyBytes(SERIAL_REQUEST_SIZE, SERIAL_REQUEST_SIZE),
       frame.chain((r) => mutated(encodeSerialRequest(r), hostileSerial)),
     );
-    fc.assert(fc.property(anyBytes, (b) => {
+    fc.assert(fc.property(input, (b) => {
       const req = decodeOrReject(() => decodeSerialRequest(b), SERIAL_REQUEST_SIZE);
       if (b.length !== SERIAL_REQUEST_SIZE) expect(req).toBeInstanceOf(ProtocolError);
       const resp = decodeOrReject(() => decodeSerialResponse(b), SERIAL_RESPONSE_SIZE);
@@ -74,9 +74,9 @@ describe('serial frames: properties', () => {
 
   it('on arbitrary bytes the framer never throws, accounts for every byte and holds less than one frame', () => {
     const junk = fc.oneof(
-      fc.uint8Array({ maxLength: 600 }),
+      anyBytes(600),
       // Dense in magic bytes, so that false starts and half frames are common.
-      fc.array(fc.oneof(fc.constant(SERIAL_MAGIC_BYTES), fc.uint8Array({ maxLength: 80 })), { maxLength: 12 }).map((xs) => Buffer.concat(xs)),
+      fc.array(fc.oneof(fc.constant(SERIAL_MAGIC_BYTES), anyBytes(80)), { maxLength: 12 }).map((xs) => Buffer.concat(xs)),
     );
     fc.assert(fc.property(junk, chunkSizes, (bytes, sizes) => {
       const out = frameAll(bytes, sizes);
@@ -87,7 +87,7 @@ describe('serial frames: properties', () => {
 
   it('never hangs: frames and framer on hostile bytes return (watchdog worker)', async () => {
     await withDecodeWatchdog(async (dog) => {
-      const bytes = fc.oneof(fc.uint8Array({ maxLength: 200 }), frame.chain((r) => mutated(encodeSerialRequest(r), hostileSerial)));
+      const bytes = fc.oneof(anyBytes(200), frame.chain((r) => mutated(encodeSerialRequest(r), hostileSerial)));
       const chunks = fc.array(fc.oneof(bytes, fc.constant(SERIAL_MAGIC_BYTES)), { maxLength: 12 });
       await fc.assert(fc.asyncProperty(bytes, chunks, async (b, cs) => {
         expect(await dog.returns('serialRequest', b)).toBe(true);

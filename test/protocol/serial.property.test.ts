@@ -1,13 +1,18 @@
-// Properties of the serial/vmchannel frames (reference §3.3) and of the
-// daemon's framer that cuts them out of a noisy byte stream.
+// Properties of the serial/vmchannel frames (reference §3.3), of the
+// daemon's framer that cuts them out of a noisy byte stream, and of the
+// agent's reader of the answers.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { SERIAL_REQUEST_SIZE, SERIAL_RESPONSE_SIZE } from '../../protocol/constants.js';
+import { HashType, SERIAL_REQUEST_SIZE, SERIAL_RESPONSE_SIZE } from '../../protocol/constants.js';
 import {
   SERIAL_MAGIC_BYTES, decodeSerialRequest, decodeSerialResponse, encodeSerialRequest, encodeSerialResponse, type SerialRequest,
 } from '../../protocol/serial.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { SerialFramer } from '../../daemon/listeners/serial/framer.js';
+import { serialExchange } from '../../agents/fence/transports/_serial-exchange.js';
+import { FenceError } from '../../agents/fence/errors.js';
+import { encodeHostList, encodeHostRecord, isTerminator, type HostRecord } from '../../protocol/host-list.js';
+import { Duplex } from 'node:stream';
 import { anyBytes, decodeOrReject, hostileSerial, mutated } from '../hostile.js';
 import { cString } from './_arbitraries.js';
 import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
@@ -37,6 +42,18 @@ function frameAll(bytes: Uint8Array, sizes: number[]): { requests: SerialRequest
   }
   return { requests, skipped, pending: f.pending, maxPending };
 }
+
+/** The agent's side of a serial line: what it writes is dropped, `bytes` is what it reads, then the line ends. */
+function agentOverLine(bytes: Uint8Array): ReturnType<typeof serialExchange> {
+  const line = new Duplex({ read() {}, write(_chunk, _enc, done) { done(); } });
+  const call = { command: 4, domain: 'vm', seqno: 1, flags: 0, auth: { mode: 'legacy' as const, hash: HashType.NONE, auth: HashType.NONE, key: new Uint8Array() } };
+  const reply = serialExchange(line, 'test line', call, { timeoutMs: 5_000, timeoutHint: 'test' });
+  line.push(Buffer.from(bytes));
+  line.push(null);
+  return reply;
+}
+const hostRecord: fc.Arbitrary<HostRecord> = fc.record({ domain: cString(63), uuid: cString(63), state: fc.integer({ min: 0, max: 255 }) })
+  .filter((r) => !isTerminator(r));
 const chunkSizes = fc.array(fc.integer({ min: 1, max: 200 }), { maxLength: 10 });
 
 describe('serial frames: properties', () => {
@@ -83,6 +100,33 @@ describe('serial frames: properties', () => {
       expect(out.skipped + out.requests.length * SERIAL_REQUEST_SIZE + out.pending).toBe(bytes.length);
       expect(out.maxPending).toBeLessThan(SERIAL_REQUEST_SIZE);
     }), { numRuns: 500 });
+  });
+
+  it('the agent reads an answer, or a host list, after any noise that cannot start the magic', async () => {
+    await fc.assert(fc.asyncProperty(noise, fc.integer({ min: 0, max: 255 }), fc.array(hostRecord, { maxLength: 4 }), fc.integer({ min: 0, max: 255 }), async (junk, result, hosts, trailer) => {
+      const magic = Buffer.from(SERIAL_MAGIC_BYTES);
+      if (result !== 0xfd) {
+        expect(await agentOverLine(Buffer.concat([junk, magic, Uint8Array.of(result)]))).toEqual({ result });
+        return;
+      }
+      const list = encodeHostList(hosts).subarray(0, -1); // 0xFD, records, terminator: the trailer comes framed
+      const bytes = Buffer.concat([junk, magic, list, junk, magic, Uint8Array.of(trailer)]);
+      expect(await agentOverLine(bytes)).toEqual({ result: 0, hosts, trailer });
+    }), RUNS);
+  });
+
+  it('on arbitrary bytes the agent resolves with an answer or fails with a typed fence error', async () => {
+    const lines = fc.oneof(anyBytes(400), fc.array(fc.oneof(fc.constant(SERIAL_MAGIC_BYTES), anyBytes(140), fc.constant(encodeHostRecord({ domain: 'd', uuid: 'u', state: 1 }))), { maxLength: 8 })
+      .map((xs) => Buffer.concat(xs)));
+    await fc.assert(fc.asyncProperty(lines, async (bytes) => {
+      try {
+        const reply = await agentOverLine(bytes);
+        expect(Number.isInteger(reply.result)).toBe(true);
+      } catch (e) {
+        expect(e).toBeInstanceOf(FenceError);
+        expect((e as FenceError).code).toBe('PAL_ERR_SHORT_READ');
+      }
+    }), RUNS);
   });
 
   it('never hangs: frames and framer on hostile bytes return (watchdog worker)', async () => {

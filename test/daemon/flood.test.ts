@@ -1,12 +1,13 @@
 // A live flood against one palisaded serving every listener at once: tcp
 // (legacy sha256), tcp with auth = "hmac-sha256", multicast (group joined
 // on lo only) and serial (a guest socket served by this process). Mutated
-// and random requests arrive on every listener from bounded loops; then the
-// daemon must still answer honest requests correctly on each listener (the
-// real fence_virt over tcp and over a socat pty, fence_palisade for hmac,
-// the scripted fence_xvm for multicast: the real one sends on every local
-// address, so it runs only in the namespace tests), keep its memory
-// bounded, and have logged no crash. Traffic stays on loopback.
+// and random requests arrive on every listener from bounded loops. During
+// and after the flood the daemon must answer honest requests correctly on
+// each listener: the real fence_virt over tcp and over a socat pty,
+// fence_palisade for hmac, the scripted fence_xvm for multicast (the real
+// one sends on every local address, so it runs only in the namespace
+// tests). It must keep its memory bounded and log no crash. Traffic stays
+// on loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createSocket } from 'node:dgram';
@@ -199,7 +200,7 @@ describe('palisaded under a flood of hostile requests on every listener', () => 
     await ws?.stop();
   });
 
-  it(`takes the flood (seed ${SEED}) on every listener and stays up`, async () => {
+  it(`takes the flood (seed ${SEED}) on every listener, answering honest requests meanwhile`, async () => {
     const keys = hmacKeys(key);
     // Above fence_virt's and the scripted fence_xvm's range (tv_usec), so no honest request is taken for a duplicate.
     const HIGH_SEQNO = 1_000_000;
@@ -231,6 +232,7 @@ describe('palisaded under a flood of hostile requests on every listener', () => 
     ), MAX_SERIAL_ITEMS, 4);
 
     const deadline = Date.now() + FLOOD_MS;
+    const during: Array<[listener: string, ok: boolean, detail: string]> = [];
     const sampler = setInterval(() => { void rssKiB(daemon.child.pid!).then((k) => { maxKiB = Math.max(maxKiB, k); }, () => {}); }, 250);
     try {
       const udp = createSocket('udp4');
@@ -253,7 +255,23 @@ describe('palisaded under a flood of hostile requests on every listener', () => 
           if (i % 20 === 19) await sleep(10);
         }
       })();
+      // Honest clients keep asking on every listener while the flood lasts, and must be answered right.
+      let flooding = true;
+      const honestDuring = (async () => {
+        while (flooding) {
+          const tcp = await honestTcp();
+          during.push(['tcp', tcp.exitCode === 0, tcp.stdout + tcp.stderr]);
+          const hmac = await honestHmac();
+          during.push(['hmac', hmac.exitCode === 0, hmac.stdout + hmac.stderr]);
+          const mcast = await honestMcast();
+          during.push(['multicast', mcast.result === Result.SUCCESS, JSON.stringify(mcast)]);
+          const serial = await honestSerial();
+          during.push(['serial', serial.exitCode === 0, serial.stdout + serial.stderr]);
+        }
+      })();
       [sent.tcp, sent.hmac] = await Promise.all([tcpFlood(tcpPort, tcpInputs, deadline), tcpFlood(hmacPort, hmacInputs, deadline), udpFlood, serialFlood]);
+      flooding = false;
+      await honestDuring;
     } finally {
       clearInterval(sampler);
       callbacks.server.close();
@@ -266,6 +284,9 @@ describe('palisaded under a flood of hostile requests on every listener', () => 
     // The flood really reached every listener, and the daemon refused what it got.
     for (const n of [sent.tcp, sent.hmac, sent.datagrams, sent.serial]) expect(n).toBeGreaterThan(100);
     expect(sent.callbacks).toBeGreaterThan(0);
+    process.stdout.write(`honest requests during the flood: ${during.length}\n`);
+    expect(new Set(during.map(([l]) => l))).toEqual(new Set(['tcp', 'hmac', 'multicast', 'serial']));
+    expect(during.filter(([, ok]) => !ok)).toEqual([]);
     const out = daemon.output();
     expect(out).toMatch(/tcp 127\.0\.0\.1:\d+: (malformed request|request signature does not match)/);
     expect(out).toMatch(/tcp:hmac 127\.0\.0\.1:\d+: (malformed request|legacy \(fence_virt\/fence_xvm\) request|request signature)/);

@@ -166,7 +166,8 @@ describe('palisaded under a flood of hostile requests on every listener', () => 
   const honestTcp = () => fenceVirt(['-T', '127.0.0.1', '-p', String(tcpPort), '-k', keyFile, '-o', 'status', '-n', GUEST]);
   const honestHmac = (op = 'status') =>
     fencePalisade(['-T', '127.0.0.1', '-p', String(hmacPort), '-k', keyFile, '-C', 'hmac-sha256', '-o', op, ...(op === 'list' ? [] : ['-n', GUEST])]);
-  const honestMcast = () => mcastExchange({ port: udpPort, key, group: '225.0.0.12', request: FenceCommand.STATUS, domain: GUEST });
+  // Retransmitting every 2 s as fence_xvm does: a datagram may be dropped while the callback slots are busy.
+  const honestMcast = () => mcastExchange({ port: udpPort, key, group: '225.0.0.12', request: FenceCommand.STATUS, domain: GUEST, sends: 5, resendMs: 2_000, waitMs: 12_000 });
   const honestSerial = () => fenceVirt(['-D', pty, '-t', '10', '-o', 'status', '-n', GUEST]);
 
   beforeAll(async () => {
@@ -304,7 +305,7 @@ describe('palisaded under a flood of hostile requests on every listener', () => 
   });
 
   it('then answers a signed request to the multicast group, calling back with the right result', async () => {
-    expect(await honestMcast()).toMatchObject({ callbacks: 1, result: Result.SUCCESS, serverAuthOk: true });
+    expect(await honestMcast()).toMatchObject({ result: Result.SUCCESS, serverAuthOk: true });
   });
 
   it('then answers the real fence_virt over serial, and a fresh frame on the flooded line', async () => {

@@ -16,7 +16,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
 import { AF_INET, FenceCommand, HashType, Result } from '../../protocol/constants.js';
 import { encodeRequest, makeRequest, signRequest } from '../../protocol/fence-req.js';
 import { hmacKeys, sealRequest } from '../../protocol/hmac-auth.js';
@@ -156,8 +155,7 @@ describe('palisaded under a flood of hostile requests on every listener', () => 
   let hmacPort: number;
   let udpPort: number;
   let guestServer: Server;
-  let guestConns: Socket[] = [];
-  let socat: ChildProcess | undefined;
+  const guestConns: Socket[] = [];
   let pty: string;
   let baselineKiB = 0;
   const sent = { tcp: 0, hmac: 0, datagrams: 0, serial: 0, callbacks: 0 };
@@ -183,7 +181,7 @@ describe('palisaded under a flood of hostile requests on every listener', () => 
     guestServer = createServer((s) => { guestConns.push(s); s.on('error', () => {}); s.on('data', () => {}); });
     await new Promise<void>((r) => guestServer.listen(ws.path('guest1.sock'), r));
     pty = ws.path('guest3.pty');
-    socat = ws.spawn('socat', [`UNIX-LISTEN:${ws.path('guest3.sock')}`, `PTY,link=${pty},raw,echo=0`]);
+    ws.spawn('socat', [`UNIX-LISTEN:${ws.path('guest3.sock')}`, `PTY,link=${pty},raw,echo=0`]);
     await waitUntil(() => existsSync(ws.path('guest3.sock')), 'socat listening');
     daemon = await startPalisaded(ws, floodConf({ dir: ws.dir, uri, keyFile, tcpPort, hmacPort, udpPort }));
     await waitUntil(() => guestConns.length > 0 && existsSync(pty), 'palisaded connecting to both guest sockets');

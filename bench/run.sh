@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark (each prints Palisade vs its C/shell counterpart and the ratio).
+# Not the soak: it runs 10 minutes; use `npm run soak` or `node bench/soak.mjs --minutes N`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset NODE_EXTRA_CA_CERTS   # Pacemaker does not set it; it adds ~50 ms to every Node start here

@@ -14,6 +14,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { HMAC_SHA256_HASHTYPE, REQUEST_SIZE } from './constants.js';
 import { equalBytes } from './_bytes.js';
+import { expectLength } from './errors.js';
 import { encodeRequest, type FenceRequest } from './fence-req.js';
 
 export const NONCE_SIZE = 32;
@@ -84,7 +85,8 @@ export function daemonHello(keys: HmacKeys, request: Uint8Array, daemonNonce: Ui
 /** Client side: the daemon nonce when the hello proves the daemon holds the key, else undefined. */
 export function openDaemonHello(keys: HmacKeys, request: Uint8Array, hello: Uint8Array): Uint8Array | undefined {
   check(REQUEST_SIZE, request, 'request');
-  check(HELLO_SIZE, hello, 'hello');
+  // The hello comes off the wire: a wrong size is a malformed message, not a caller's mistake.
+  expectLength(hello, HELLO_SIZE, 'hello');
   const nonce = hello.subarray(0, NONCE_SIZE);
   return equalBytes(mac(keys, 'daemon', request, nonce), hello.subarray(NONCE_SIZE)) ? nonce.slice() : undefined;
 }

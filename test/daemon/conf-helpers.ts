@@ -58,9 +58,9 @@ export function rng(seed: number): { int(n: number): number; pick<T>(xs: readonl
 
 type Rng = ReturnType<typeof rng>;
 
-// Name bytes: anything but blank, tab, newline, {};=" (and \r, NUL, which we refuse).
-const NAME_CHARS = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:@#!$%^&*()[]<>?,|~\'\f\vé中'];
-const VALUE_CHARS = [...'abcXYZ019 \t\n\r#{};=_-./:@é中\'\\'];
+// Name bytes (exported for the fast-check properties): anything but blank, tab, newline, {};=" (and \r, NUL, which we refuse).
+export const NAME_CHARS = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:@#!$%^&*()[]<>?,|~\'\f\vé中'];
+export const VALUE_CHARS = [...'abcXYZ019 \t\n\r#{};=_-./:@é中\'\\'];
 
 function word(r: Rng, chars: readonly string[], min: number, max: number): string {
   let s = '';

@@ -3,8 +3,11 @@
 // has no unix datagram sockets, and forking per line would cost more than
 // the request being logged.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { escapeControls } from './_text.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+// One event, one line: control characters are escaped, so text a peer sent
+// (a domain name, say) can never forge a line of its own.
 export type LogFn = (level: LogLevel, message: string) => void;
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
@@ -22,7 +25,7 @@ export function stderrLogger(debug = 0): Logger {
   return {
     log(l, m) {
       if (RANK[l] > 2 && level < 1) return;
-      process.stderr.write(`${new Date().toISOString()} palisaded[${process.pid}]: ${l}: ${m}\n`);
+      process.stderr.write(`${new Date().toISOString()} palisaded[${process.pid}]: ${l}: ${escapeControls(m)}\n`);
     },
     setDebug(d) { level = d; },
     async close() {},
@@ -45,7 +48,7 @@ export function syslogLogger(debug = 0): Logger {
   return {
     log(l, m) {
       if (RANK[l] > 2 && level < 1) return;
-      child(l).stdin?.write(m.replace(/\n/g, ' ') + '\n');
+      child(l).stdin?.write(escapeControls(m) + '\n');
     },
     setDebug(d) { level = d; },
     async close() {

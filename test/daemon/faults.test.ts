@@ -73,11 +73,10 @@ describe('one daemon, many misbehaving clients', () => {
     expect(r.result).toBeUndefined();
     expect(r.closedEarly).toBe(true);
     await daemon.waitFor(/key mismatch/);
-    const mismatches = () => daemon.output().match(/key mismatch/g)?.length ?? 0;
-    const before = mismatches();
+    // The real client with another key is refused too; the same complaint from
+    // the same source within the window is counted, not logged again (peer-text.test.ts).
     const c = await fenceVirt(['-T', '127.0.0.1', '-p', String(port), '-k', await ws.key('other.key'), '-o', 'status', '-n', 'web1']);
     expect(c.exitCode).toBe(1);
-    await daemon.waitFor(new RegExp(`(?:key mismatch[\\s\\S]*){${before + 1}}`));
     await ok();
   });
 

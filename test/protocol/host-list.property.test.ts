@@ -7,8 +7,8 @@ import { HOST_RECORD_SIZE, Result } from '../../protocol/constants.js';
 import { decodeHostRecord, encodeHostList, encodeHostRecord, isTerminator, type HostRecord } from '../../protocol/host-list.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { readHostRecords } from '../../agents/fence/transports/_host-list.js';
-import { StreamReader } from '../../agents/fence/transports/_stream-reader.js';
-import { FenceError } from '../../agents/fence/errors.js';
+import { ExactReader } from '../../core/exact-reader.js';
+import { PalisadeError } from '../../agents/fence/errors.js';
 import { anyBytes, decodeOrReject } from '../hostile.js';
 import { cString } from './_arbitraries.js';
 import { withDecodeWatchdog } from '../helpers/decode-watchdog.js';
@@ -19,9 +19,9 @@ const record: fc.Arbitrary<HostRecord> = fc.record({ domain: cString(63), uuid: 
 const records = fc.array(record, { maxLength: 6 });
 
 /** Feeds `bytes` to the agent's reader in the given chunk sizes, then ends the stream. */
-function streamOf(bytes: Uint8Array, cuts: number[]): StreamReader {
+function streamOf(bytes: Uint8Array, cuts: number[]): ExactReader {
   const s = new PassThrough();
-  const reader = new StreamReader(s, 'test peer');
+  const reader = new ExactReader(s, 'test peer');
   let at = 0;
   for (const n of cuts) { if (at >= bytes.length) break; s.write(bytes.subarray(at, at + n)); at += n; }
   if (at < bytes.length) s.write(bytes.subarray(at));
@@ -74,8 +74,8 @@ describe('host list: properties', () => {
         const { bytes } = await readHostRecords(streamOf(b, cut), 'test peer', () => 1000, undefined);
         expect(bytes.length * HOST_RECORD_SIZE).toBeLessThanOrEqual(b.length);
       } catch (e) {
-        expect(e).toBeInstanceOf(FenceError);
-        expect((e as FenceError).code).toBe('PAL_ERR_SHORT_READ');
+        expect(e).toBeInstanceOf(PalisadeError);
+        expect((e as PalisadeError).code).toBe('PAL_ERR_SHORT_READ');
       }
     }), RUNS);
   });

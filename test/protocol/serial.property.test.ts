@@ -10,7 +10,7 @@ import {
 import { ProtocolError } from '../../protocol/errors.js';
 import { SerialFramer } from '../../daemon/listeners/serial/framer.js';
 import { serialExchange } from '../../agents/fence/transports/_serial-exchange.js';
-import { FenceError } from '../../agents/fence/errors.js';
+import { PalisadeError } from '../../agents/fence/errors.js';
 import { encodeHostList, encodeHostRecord, isTerminator, type HostRecord } from '../../protocol/host-list.js';
 import { Duplex } from 'node:stream';
 import { anyBytes, decodeOrReject, hostileSerial, mutated } from '../hostile.js';
@@ -123,8 +123,8 @@ describe('serial frames: properties', () => {
         const reply = await agentOverLine(bytes);
         expect(Number.isInteger(reply.result)).toBe(true);
       } catch (e) {
-        expect(e).toBeInstanceOf(FenceError);
-        expect((e as FenceError).code).toBe('PAL_ERR_SHORT_READ');
+        expect(e).toBeInstanceOf(PalisadeError);
+        expect((e as PalisadeError).code).toBe('PAL_ERR_SHORT_READ');
       }
     }), RUNS);
   });

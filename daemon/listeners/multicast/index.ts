@@ -23,6 +23,7 @@ import { refusalText, requestAuthenticator, type Verdict } from '../_request-aut
 import { SESSION_TIMEOUTS, sessionRunner, type SessionInput } from '../_stream-session.js';
 import type { Listener, ListenerContext, ListenerSpec } from '../types.js';
 import { settleWithin } from '../_drain.js';
+import { listenerAbortController } from '../_abort.js';
 import { callbackTarget, connectBack, type CallbackTarget } from './callback.js';
 import { parseMulticastSection, type MulticastOptions } from './options.js';
 import { warnLimiter, type LimitedWarn } from '../_warn-limiter.js';
@@ -63,7 +64,7 @@ class MulticastListener implements Listener {
   readonly #inflight = new Set<Promise<void>>();
   readonly #sockets = new Set<Socket>();
   /** Replaced by start(): a listener closed by a reload may be started again. */
-  #abort = new AbortController();
+  #abort = listenerAbortController();
   #udp: UdpSocket | undefined;
 
   constructor(opts: MulticastOptions, ctx: ListenerContext) {
@@ -80,7 +81,7 @@ class MulticastListener implements Listener {
 
   start(service: Service): Promise<void> {
     const { family, port, address, iface } = this.#opts;
-    this.#abort = new AbortController();
+    this.#abort = listenerAbortController();
     // Wildcard bind, as fence_virtd: unicast datagrams to the port are served too.
     const udp = createSocket({ type: family === 'ipv4' ? 'udp4' : 'udp6', reuseAddr: true, ipv6Only: family === 'ipv6' });
     return new Promise((resolve, reject) => {

@@ -17,6 +17,7 @@ import { withDeadline, OPERATION_TIMEOUT_MS, type Service } from '../../dispatch
 import { DomainNotFoundError, PalisadeError } from '../../errors.js';
 import type { Listener, ListenerContext } from '../types.js';
 import { settleWithin } from '../_drain.js';
+import { listenerAbortController } from '../_abort.js';
 import { DomainXmlError, findSocketDevices } from './domain-xml.js';
 import { GuestChannel, connectGuest, type GuestIdentity } from './guest-channel.js';
 import type { SerialOptions } from './options.js';
@@ -49,7 +50,7 @@ export class SerialListener implements Listener {
   #wanted = new Map<string, GuestIdentity>();
   // Replaced by start(): a listener closed by a reload may be started again.
   #stop = new AbortController();
-  #abort = new AbortController();
+  #abort = listenerAbortController();
   #service: Service | undefined;
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
@@ -69,7 +70,7 @@ export class SerialListener implements Listener {
     if (this.#watched instanceof Error) throw this.#watched;
     if (this.#service && !this.#stop.signal.aborted) throw new PalisadeError('PAL_ERR_LISTENER', `${this.description}: already started`);
     this.#stop = new AbortController();
-    this.#abort = new AbortController();
+    this.#abort = listenerAbortController();
     this.#sockets.clear();
     this.#wanted = new Map();
     this.#service = service;

@@ -18,6 +18,8 @@ import type { Listener, ListenerContext, ListenerSpec } from '../types.js';
 import { hostPort } from '../../../core/host-port.js';
 import { printable } from '../../_text.js';
 import { settleWithin } from '../_drain.js';
+import { listenerAbortController } from '../_abort.js';
+import type { LogFn } from '../../log.js';
 import { warnLimiter, type LimitedWarn } from '../_warn-limiter.js';
 import { Admission, type AdmissionLimits } from './admission.js';
 import { tcpSchema } from './schema.js';
@@ -58,9 +60,11 @@ class TcpListener implements Listener {
   readonly #sockets = new Set<Socket>();
   readonly #admission: Admission<Socket>;
   readonly #warn: LimitedWarn;
+  /** Warnings about what one peer sent: anyone can connect, and a flood must not become a log flood. */
+  readonly #peerWarn: LimitedWarn;
   readonly #inflight = new Set<Promise<void>>();
   /** Replaced by start(): a listener closed by a reload may be started again. */
-  #abort = new AbortController();
+  #abort = listenerAbortController();
   /** Key hash states and HMAC keys, built once: hashing the key again per request is most of the verification cost. */
   readonly #authenticate: (raw: Uint8Array) => Verdict;
   readonly #session: (input: SessionInput) => Promise<void>;
@@ -75,6 +79,7 @@ class TcpListener implements Listener {
     this.#session = sessionRunner(opts.auth);
     this.#admission = new Admission(opts.limits);
     this.#warn = warnLimiter(ctx.log, ADMISSION_LOG_INTERVAL_MS);
+    this.#peerWarn = warnLimiter(ctx.log);
     this.description = `${ctx.name} ${hostPort(opts.address, opts.port)}` +
       (opts.auth.mode === 'hmac-sha256' ? ' (hmac-sha256)' : '') +
       (opts.auth.credentials.length > 1 ? ` (${opts.auth.credentials.length} keys)` : '');
@@ -85,7 +90,7 @@ class TcpListener implements Listener {
   }
 
   start(service: Service, inherit?: Listener): Promise<void> {
-    this.#abort = new AbortController();
+    this.#abort = listenerAbortController();
     const onConnection = (sock: Socket) => {
       if (!this.#admit(sock)) return;
       this.#sockets.add(sock);
@@ -160,7 +165,10 @@ class TcpListener implements Listener {
     // matches IPv4-mapped forms (::ffff:a.b.c.d) against IPv4 entries.
     const peer: Peer = { listener: this.#ctx.name, source: addr, address: hostPort(addr, sock.remotePort ?? 0) };
     const reader = new ExactReader(sock, peer.address);
-    const log = this.#ctx.log;
+    // One source repeating one complaint is logged once per window (the port varies per connection).
+    const log: LogFn = (level, message) => level === 'warn'
+      ? this.#peerWarn(`${addr} ${message.replace(peer.address, '')}`, message)
+      : this.#ctx.log(level, message);
     try {
       const raw = await reader.read(REQUEST_SIZE, 'request', TCP_TIMEOUTS.request);
       this.#admission.requested(sock);

@@ -99,8 +99,8 @@ function confText(dir: string, allowTwoPrimaries: boolean): string {
   const net = allowTwoPrimaries ? '    net { allow-two-primaries yes; }\n' : '';
   return `resource r0 {
     protocol C;
-${net}    on alpha { device /dev/drbd0; disk ${dir}/alpha-disk; address 127.0.0.1:7788; meta-disk internal; }
-    on beta { device /dev/drbd0; disk ${dir}/beta-disk; address 127.0.0.2:7788; meta-disk internal; }
+${net}    on alpha { node-id 0; device /dev/drbd0; disk ${dir}/alpha-disk; address 127.0.0.1:7788; meta-disk internal; }
+    on beta { node-id 1; device /dev/drbd0; disk ${dir}/beta-disk; address 127.0.0.2:7788; meta-disk internal; }
 }
 `;
 }

@@ -110,7 +110,9 @@ const REAL_DRBDADM = '/usr/sbin/drbdadm';
 /** Parse-only commands go to the real drbdadm, pretending to be this node (reference §7.1). */
 function delegate(argv) {
   const st = m.load();
+  // argv0 = this stand-in: drbdadm then names the drbdsetup beside it (the stand-in) in dry runs
   const r = spawnSync(REAL_DRBDADM, argv, {
+    argv0: process.argv[1],
     env: { ...process.env, __DRBD_NODE__: m.nodeName(), DRBD_DRIVER_VERSION_OVERRIDE: st.kernel },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -158,7 +158,7 @@ describe('the stand-in reproduces drbd-utils 9.22 output (reference §1.3, §2.2
   /** The reference's names for the stand-in's. */
   const asReference = (t: string) =>
     t.replaceAll('r0', 'replicate').replaceAll('beta', 'vprotect2').replaceAll(`${s.dir}/alpha-disk`, '/dev/sdb')
-      .replaceAll('127.0.0.1:7788', '10.40.1.50:7788').replaceAll('127.0.0.2:7788', '10.40.1.51:7788');
+      .replaceAll('peer-node-id:0', 'peer-node-id:1').replaceAll('127.0.0.1:7788', '10.40.1.50:7788').replaceAll('127.0.0.2:7788', '10.40.1.51:7788');
 
   it('events2 after new-resource + new-minor, after attach with the peer down, and unconfigured', () => {
     expect(run('drbdsetup', ['events2', '--now', 'r0'])).toMatchObject({ status: 0, stdout: 'exists -\n' });
@@ -192,7 +192,7 @@ describe('the stand-in reproduces drbd-utils 9.22 output (reference §1.3, §2.2
     expect(run('drbdadm', ['--version']).stdout).toMatch(/^DRBD_KERNEL_VERSION_CODE=0x09020c$/m);
     expect(run('drbdadm', ['-c', s.conf, 'sh-dev', 'r0']).stdout).toBe('/dev/drbd0\n');
     const dry = execFileSync(`${STANDIN_BIN}/drbdadm`, ['-c', s.conf, '-d', 'connect', 'r0:beta'], { env: { ...process.env, ...s.env('alpha') }, encoding: 'utf8' });
-    expect(dry).toBe(`${STANDIN_BIN}/drbdsetup connect r0 1\n`);
+    expect(dry).toBe(`${STANDIN_BIN}/drbdsetup connect r0 0\n`);
     expect(run('drbdadm', ['-c', s.conf, 'down', 'r0']).status).toBe(0);
     expect(run('drbdadm', ['-c', s.conf, 'down', 'r0']).status).toBe(0);
     s.set((st) => {

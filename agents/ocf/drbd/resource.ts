@@ -84,8 +84,9 @@ export async function openResource(p: DrbdParams, ctx: OcfContext): Promise<Drbd
     async state() {
       if (!kernel.loaded) return unconfigured();
       const args = v9 ? ['events2', '--now', p.drbd_resource] : ['sh-status', p.drbd_resource];
-      const r = await ctx.run(drbdsetupBin, args, { timeoutMs: STATUS_TIMEOUT_MS });
-      if (r.timedOut) throw new OcfError(OCF.ERR_GENERIC, `${r.command} did not answer within ${Math.round(Math.min(STATUS_TIMEOUT_MS, ctx.timeoutMs) / 1000)} s`);
+      // well before the deadline, so that a hung drbdsetup is reported as such
+      const r = await ctx.run(drbdsetupBin, args, { timeoutMs: Math.min(STATUS_TIMEOUT_MS, ctx.remaining() * 0.8) });
+      if (r.timedOut) throw new OcfError(OCF.ERR_GENERIC, `${r.command} did not answer (hung?): giving up before the operation timeout`);
       // no module (20), or an 8.4 resource drbdsetup does not know: nothing is configured
       if (r.exitCode === 20 || (!v9 && r.exitCode !== 0)) return unconfigured();
       if (r.exitCode !== 0) {

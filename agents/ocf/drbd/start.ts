@@ -16,6 +16,7 @@ async function loadModule(res: DrbdResource, ctx: OcfContext): Promise<void> {
   const extra = parms.exitCode === 0 ? parms.stdout.split(/\s+/).filter(Boolean) : [];
   const r = await ctx.run(modprobe, ['-s', 'drbd', ...extra], { timeoutMs: 60_000 });
   if (r.exitCode !== 0) throw new OcfError(OCF.ERR_INSTALLED, `Cannot load the drbd module: ${lastLine(r)}`);
+  res.kernel.loaded = true;
 }
 
 /** --wfc-timeout & co. from wfc_timeout (digits only; anything else: no wait). */

@@ -66,7 +66,8 @@ export interface StandInState {
   link: boolean;
   syncGen: number;
   nodes: Record<NodeName, NodeState>;
-  faults: Partial<Record<NodeName, { primary?: 11 | 17; hang?: string | string[] }>>;
+  /** primary: refuse with this exit code; hang: 'drbdadm primary', 'drbdsetup events2' ... never return; modprobe: 'fail' */
+  faults: Partial<Record<NodeName, { primary?: 11 | 17; hang?: string | string[]; modprobe?: 'fail' }>>;
 }
 
 export interface StandInOptions {
@@ -92,6 +93,8 @@ export interface DrbdStandIn {
   /** Recorded crm_* calls. */
   calls(): { node: string; tool: string; argv: string[] }[];
   clearCalls(): void;
+  /** Recorded drbdadm/drbdsetup calls (not the drbdsetup steps drbdadm runs). */
+  drbdCalls(n?: NodeName): { node: string; tool: string; argv: string[] }[];
   cleanup(): Promise<void>;
 }
 
@@ -99,8 +102,8 @@ function confText(dir: string, allowTwoPrimaries: boolean): string {
   const net = allowTwoPrimaries ? '    net { allow-two-primaries yes; }\n' : '';
   return `resource r0 {
     protocol C;
-${net}    on alpha { node-id 0; device /dev/drbd0; disk ${dir}/alpha-disk; address 127.0.0.1:7788; meta-disk internal; }
-    on beta { node-id 1; device /dev/drbd0; disk ${dir}/beta-disk; address 127.0.0.2:7788; meta-disk internal; }
+${net}    on alpha { device /dev/drbd0; disk ${dir}/alpha-disk; address 127.0.0.1:7788; meta-disk internal; }
+    on beta { device /dev/drbd0; disk ${dir}/beta-disk; address 127.0.0.2:7788; meta-disk internal; }
 }
 `;
 }
@@ -109,13 +112,14 @@ export async function drbdStandIn(o: StandInOptions = {}): Promise<DrbdStandIn> 
   const dir = await mkdtemp(join(tmpdir(), 'pal-drbd-standin-'));
   const conf = join(dir, 'drbd.conf');
   await writeFile(conf, confText(dir, o.allowTwoPrimaries ?? false));
-  const node = (id: number, name: NodeName): NodeState => ({
-    id, addr: `127.0.0.${id + 1}:7788`, backing: join(dir, `${name}-disk`), md: 'UpToDate', gen: 1, rt: null,
+  // no node-id in the config (8.4 rejects it): drbdadm derives beta 0, alpha 1 from the addresses
+  const node = (id: number, name: NodeName, addr: string): NodeState => ({
+    id, addr, backing: join(dir, `${name}-disk`), md: 'UpToDate', gen: 1, rt: null,
   });
   const initial: StandInState = {
     res: 'r0', minor: 0, kernel: o.kernel ?? '9.2.12', module: o.module ?? 'loaded',
     allowTwoPrimaries: o.allowTwoPrimaries ?? false, fencing: 'dont-care', link: true, syncGen: 1,
-    nodes: { alpha: node(0, 'alpha'), beta: node(1, 'beta') }, faults: {},
+    nodes: { alpha: node(1, 'alpha', '127.0.0.1:7788'), beta: node(0, 'beta', '127.0.0.2:7788') }, faults: {},
   };
   const statePath = join(dir, 'state.json');
   writeFileSync(statePath, JSON.stringify(initial, null, 1));
@@ -165,6 +169,15 @@ export async function drbdStandIn(o: StandInOptions = {}): Promise<DrbdStandIn> 
     },
     clearCalls() {
       writeFileSync(join(dir, 'calls.log'), '');
+      writeFileSync(join(dir, 'drbd-calls.log'), '');
+    },
+    drbdCalls(n) {
+      try {
+        const all = readFileSync(join(dir, 'drbd-calls.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { node: string; tool: string; argv: string[] });
+        return n === undefined ? all : all.filter((c) => c.node === n);
+      } catch {
+        return [];
+      }
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };

@@ -45,7 +45,13 @@ function apply(op, res, extra) {
   }
 }
 
-export function drbdsetup(argv) {
+/** Every call, for tests to count (e.g. one `primary` after exit 17). */
+function record(tool, argv) {
+  fs.appendFileSync(`${m.standInDir()}/drbd-calls.log`, `${JSON.stringify({ node: m.nodeName(), tool, argv })}\n`);
+}
+
+export function drbdsetup(argv, nested = false) {
+  if (!nested) record('drbdsetup', argv);
   const me = m.nodeName();
   const st = m.load();
   const [cmd, ...rest] = argv;
@@ -154,6 +160,7 @@ function steps(st, me, cmd, opts) {
 }
 
 export function drbdadm(argv) {
+  record('drbdadm', argv);
   const me = m.nodeName();
   const st = m.load();
   let conf = '/etc/drbd.conf';
@@ -197,7 +204,7 @@ export function drbdadm(argv) {
   }
   if (cmd === 'unfence-peer' || cmd === 'check-resize') return 0;
   if (!m.moduleLoaded(st)) return noModule('drbdadm');
-  if (cmd === 'status') return drbdsetup(['status', res, ...opts]);
+  if (cmd === 'status') return drbdsetup(['status', res, ...opts], true);
   if (cmd === 'role') {
     if (!st.nodes[me].rt) { err(`${res}: Unknown resource`); return 10; }
     out(`${st.nodes[me].rt.role}\n`);
@@ -223,7 +230,7 @@ export function drbdadm(argv) {
   for (const op of todo) {
     const line = `drbdsetup ${op} ${op === 'attach' || op === 'outdate' ? st.minor : res}${op === 'primary' && opts.includes('--force') ? ' --force' : ''}`;
     if (verbose) out(`${line}\n`);
-    const code = drbdsetup(line.split(' ').slice(1));
+    const code = drbdsetup(line.split(' ').slice(1), true);
     if (code === undefined) return undefined;
     if (code !== 0) {
       if (code >= 10) err(`Command '${line}' terminated with exit code ${code}`);

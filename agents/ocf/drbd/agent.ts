@@ -46,18 +46,29 @@ export const drbd = defineAgent({
       await (await import('./scoring.js')).rescore(p, res, st, ctx);
     }
     if (ctx.action === 'stop' && !st.configured) {
-      await (await import('./stop.js')).stopTail(p, res, st, !stopRan.has(ctx), ctx);
+      await (await import('./stop.js')).stopTail(p, res, st, !handlerRan.has(ctx), ctx);
     }
     if (!st.configured) return 'stopped';
+    if (ctx.action === 'start' && !handlerRan.has(ctx)) {
+      // start of a running instance: as drbd.ocf, end unpromoted, (re)connect and score
+      handlerRan.add(ctx);
+      if (st.role === 'Primary') {
+        ctx.log.warn(`${res.name} already Primary, demoting`);
+        await (await import('./roles.js')).demoteDrbd(res, ctx);
+      }
+      await (await import('./start.js')).connectAndScore(p, res, ctx);
+      return 'running';
+    }
     return st.role === 'Primary' ? 'promoted' : 'running';
   },
 
   async start(p, ctx) {
+    handlerRan.add(ctx);
     await (await import('./start.js')).startDrbd(p, resourceOf(ctx), ctx);
   },
 
   async stop(_p, ctx) {
-    stopRan.add(ctx);
+    handlerRan.add(ctx);
     await (await import('./stop.js')).stopDrbd(resourceOf(ctx), ctx);
   },
 
@@ -81,5 +92,9 @@ export const drbd = defineAgent({
   },
 });
 
-/** Stops that ran the stop handler (the tail's extra `down` is for already-stopped resources). */
-const stopRan = new WeakSet<object>();
+/**
+ * Actions whose start/stop handler ran (or started): observe() then knows
+ * whether it sees the state before the handler (an already started/stopped
+ * instance, which drbd.ocf still reconnects or downs once more) or after it.
+ */
+const handlerRan = new WeakSet<object>();

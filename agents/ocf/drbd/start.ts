@@ -90,6 +90,11 @@ export async function startDrbd(p: DrbdParams, res: DrbdResource, ctx: OcfContex
     },
     () => problem,
   );
+  await connectAndScore(p, res, ctx);
+}
+
+/** The end of every start, also of an already started instance. */
+export async function connectAndScore(p: DrbdParams, res: DrbdResource, ctx: OcfContext): Promise<void> {
   if (!p.connect_only_after_promote) await connect(p, res, ctx);
   await rescore(p, res, await res.state(), ctx);
 }

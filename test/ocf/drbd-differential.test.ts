@@ -238,7 +238,7 @@ async function outcome(run: typeof runOurs, c: Case): Promise<Outcome> {
   s.locate(c.locate ?? {});
   s.setScore('alpha', START_SCORE);
   const action = c.action ?? 'monitor';
-  const interval = action === 'monitor' ? { OCF_RESKEY_CRM_meta_interval: c.probe ? '0' : '10000' } : {};
+  const interval: Record<string, string> = action === 'monitor' ? { OCF_RESKEY_CRM_meta_interval: c.probe ? '0' : '10000' } : {};
   const timeoutMs = c.timeoutMs ?? 20_000;
   // Pacemaker kills an agent at the operation timeout: so does this harness (LINBIT relies on it)
   const r = await run(s, 'alpha', action, { params: { wfc_timeout: '1', ...c.params }, extra: { ...interval, ...c.extra }, timeoutMs, killAfterMs: timeoutMs + 2000 });

@@ -5,7 +5,8 @@
 import type { OcfContext, RunOptions, RunResult } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
 import { parseEvents2 } from './events2.js';
-import { kernelInfo, versionCode, type KernelInfo } from './kernel.js';
+import { fs } from '../framework/_builtins.js';
+import { kernelInfo, modinfoCodeOf, versionCode, type KernelInfo } from './kernel.js';
 import type { params } from './params.js';
 import { parseShStatus } from './sh-status.js';
 import { unconfigured, type DrbdResourceState } from './state.js';
@@ -25,9 +26,20 @@ export interface DrbdResource {
   drbdsetup(args: readonly string[], opts?: RunOptions): Promise<RunResult>;
   /** The kernel's view of the resource (events2 on DRBD 9, sh-status on 8.4). */
   state(): Promise<DrbdResourceState>;
+  /** The state last read in this action (observe() just read it), or a fresh one. */
+  lastOrState(): Promise<DrbdResourceState>;
 }
 
 const byContext = new WeakMap<OcfContext, DrbdResource>();
+
+/** The loaded module's version code from /proc/drbd ("version: 9.2.12 (api:2/...)"), or 0. */
+function procDrbdCode(): number {
+  try {
+    return modinfoCodeOf(/^version: (\S+)/m.exec(fs.readFileSync('/proc/drbd', 'utf8'))?.[1] ?? '');
+  } catch {
+    return 0;
+  }
+}
 
 export function resourceOf(ctx: OcfContext): DrbdResource {
   const r = byContext.get(ctx);
@@ -53,11 +65,17 @@ export async function openResource(p: DrbdParams, ctx: OcfContext): Promise<Drbd
   const drbdadmBin = tool(ctx, 'drbdadm');
   const drbdsetupBin = tool(ctx, 'drbdsetup');
   const base = ['-c', p.drbdconf];
-  const [ver, dev] = await Promise.all([
-    ctx.run(drbdadmBin, ['--version'], { timeoutMs: STATUS_TIMEOUT_MS }),
-    ctx.run(drbdadmBin, [...base, 'sh-dev', p.drbd_resource], { timeoutMs: STATUS_TIMEOUT_MS }),
-  ]);
-  const kernel = await kernelInfo(ctx, drbdadmBin, ver.exitCode === 0 ? ver.stdout : undefined);
+  // /proc/drbd names the loaded module's version: no `drbdadm --version` needed (a monitor runs often)
+  const proc = procDrbdCode();
+  const devP = ctx.run(drbdadmBin, [...base, 'sh-dev', p.drbd_resource], { timeoutMs: STATUS_TIMEOUT_MS });
+  const verP = proc ? undefined : ctx.run(drbdadmBin, ['--version'], { timeoutMs: STATUS_TIMEOUT_MS });
+  const ver = await verP;
+  const kernel = proc ? { code: proc, loaded: true } : await kernelInfo(ctx, drbdadmBin, ver?.exitCode === 0 ? ver.stdout : undefined);
+  const v9 = kernel.code >= versionCode(9, 0, 0);
+  // the state is read while drbdadm parses the config: the first state() answers from it
+  let early: Promise<DrbdResourceState> | undefined = kernel.loaded ? readState() : undefined;
+  early?.catch(() => {});
+  const dev = await devP;
   let stacked = false;
   let devOut = dev;
   if (dev.exitCode !== 0) {
@@ -72,8 +90,22 @@ export async function openResource(p: DrbdParams, ctx: OcfContext): Promise<Drbd
     stacked = true;
     devOut = st;
   }
-  const v9 = kernel.code >= versionCode(9, 0, 0);
   const prefix = stacked ? [...base, '-S'] : base;
+  let last: DrbdResourceState | undefined;
+
+  async function readState(): Promise<DrbdResourceState> {
+    const args = v9 ? ['events2', '--now', p.drbd_resource] : ['sh-status', p.drbd_resource];
+    // well before the deadline, so that a hung drbdsetup is reported as such
+    const r = await ctx.run(drbdsetupBin, args, { timeoutMs: Math.min(STATUS_TIMEOUT_MS, ctx.remaining() * 0.8) });
+    if (r.timedOut) throw new OcfError(OCF.ERR_GENERIC, `${r.command} did not answer (hung?): giving up before the operation timeout`);
+    // no module (20), or an 8.4 resource drbdsetup does not know: nothing is configured
+    if (r.exitCode === 20 || (!v9 && r.exitCode !== 0)) return unconfigured();
+    if (r.exitCode !== 0) {
+      throw new OcfError(OCF.ERR_GENERIC, `${r.command} failed (exit code ${r.exitCode ?? r.signal}): ${r.stderr.trim() || 'no message'}`);
+    }
+    return v9 ? parseEvents2(r.stdout, p.drbd_resource) : parseShStatus(r.stdout, p.drbd_resource);
+  }
+
   const res: DrbdResource = {
     name: p.drbd_resource,
     kernel,
@@ -83,16 +115,13 @@ export async function openResource(p: DrbdParams, ctx: OcfContext): Promise<Drbd
     drbdsetup: (args, opts) => ctx.run(drbdsetupBin, args, opts),
     async state() {
       if (!kernel.loaded) return unconfigured();
-      const args = v9 ? ['events2', '--now', p.drbd_resource] : ['sh-status', p.drbd_resource];
-      // well before the deadline, so that a hung drbdsetup is reported as such
-      const r = await ctx.run(drbdsetupBin, args, { timeoutMs: Math.min(STATUS_TIMEOUT_MS, ctx.remaining() * 0.8) });
-      if (r.timedOut) throw new OcfError(OCF.ERR_GENERIC, `${r.command} did not answer (hung?): giving up before the operation timeout`);
-      // no module (20), or an 8.4 resource drbdsetup does not know: nothing is configured
-      if (r.exitCode === 20 || (!v9 && r.exitCode !== 0)) return unconfigured();
-      if (r.exitCode !== 0) {
-        throw new OcfError(OCF.ERR_GENERIC, `${r.command} failed (exit code ${r.exitCode ?? r.signal}): ${r.stderr.trim() || 'no message'}`);
-      }
-      return v9 ? parseEvents2(r.stdout, p.drbd_resource) : parseShStatus(r.stdout, p.drbd_resource);
+      const first = early;
+      early = undefined;
+      last = await (first ?? readState());
+      return last;
+    },
+    lastOrState() {
+      return last ? Promise.resolve(last) : res.state();
     },
   };
   byContext.set(ctx, res);

@@ -21,7 +21,7 @@ export async function promoteDrbd(p: DrbdParams, res: DrbdResource, ctx: OcfCont
     ctx,
     `promote of DRBD resource ${res.name}`,
     async (n) => {
-      const st = await res.state();
+      const st = n === 0 ? await res.lastOrState() : await res.state();
       if (!st.configured) throw new OcfError(OCF.ERR_GENERIC, `cannot promote ${res.name}: the resource was not started`);
       if (st.role === 'Primary') return true;
       if (n > 0 && p.fail_promote_early_if_peer_primary && (await unexpectedPrimary(flagsOf(st), ctx))) {
@@ -46,8 +46,8 @@ export async function demoteDrbd(res: DrbdResource, ctx: OcfContext): Promise<vo
   await retryUntilDeadline(
     ctx,
     `demote of DRBD resource ${res.name}`,
-    async () => {
-      const st = await res.state();
+    async (n) => {
+      const st = n === 0 ? await res.lastOrState() : await res.state();
       if (st.role !== 'Primary') return true;
       const r = await res.drbdadm(['secondary', res.name]);
       if (r.exitCode === 0) return true;

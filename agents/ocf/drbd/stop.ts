@@ -15,8 +15,8 @@ export async function stopDrbd(res: DrbdResource, ctx: OcfContext): Promise<void
   await retryUntilDeadline(
     ctx,
     `stop of DRBD resource ${res.name}`,
-    async () => {
-      const st = await res.state();
+    async (n) => {
+      const st = n === 0 ? await res.lastOrState() : await res.state();
       if (!st.configured) return true;
       if (st.role === 'Primary') {
         ctx.log.warn(`${res.name} still Primary, demoting`);

@@ -9,7 +9,8 @@
 //   s.score('alpha');  // '10000' | undefined
 //   await s.cleanup();
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { initStandIn } from './init.mjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -98,31 +99,10 @@ export interface DrbdStandIn {
   cleanup(): Promise<void>;
 }
 
-function confText(dir: string, allowTwoPrimaries: boolean): string {
-  const net = allowTwoPrimaries ? '    net { allow-two-primaries yes; }\n' : '';
-  return `resource r0 {
-    protocol C;
-${net}    on alpha { device /dev/drbd0; disk ${dir}/alpha-disk; address 127.0.0.1:7788; meta-disk internal; }
-    on beta { device /dev/drbd0; disk ${dir}/beta-disk; address 127.0.0.2:7788; meta-disk internal; }
-}
-`;
-}
-
 export async function drbdStandIn(o: StandInOptions = {}): Promise<DrbdStandIn> {
   const dir = await mkdtemp(join(tmpdir(), 'pal-drbd-standin-'));
-  const conf = join(dir, 'drbd.conf');
-  await writeFile(conf, confText(dir, o.allowTwoPrimaries ?? false));
-  // no node-id in the config (8.4 rejects it): drbdadm derives beta 0, alpha 1 from the addresses
-  const node = (id: number, name: NodeName, addr: string): NodeState => ({
-    id, addr, backing: join(dir, `${name}-disk`), md: 'UpToDate', gen: 1, rt: null,
-  });
-  const initial: StandInState = {
-    res: 'r0', minor: 0, kernel: o.kernel ?? '9.2.12', module: o.module ?? 'loaded',
-    allowTwoPrimaries: o.allowTwoPrimaries ?? false, fencing: 'dont-care', link: true, syncGen: 1,
-    nodes: { alpha: node(1, 'alpha', '127.0.0.1:7788'), beta: node(0, 'beta', '127.0.0.2:7788') }, faults: {},
-  };
+  const { conf } = initStandIn(dir, o);
   const statePath = join(dir, 'state.json');
-  writeFileSync(statePath, JSON.stringify(initial, null, 1));
   const attrPath = (n: NodeName) => join(dir, `attrs-${n}.json`);
   const readAttrs = (n: NodeName): Record<string, string> => {
     try {

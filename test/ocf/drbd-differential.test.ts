@@ -128,6 +128,8 @@ function cases(): Case[] {
     { name: 'stop, device held open (down refused with 11), 5 s timeout', action: 'stop', timeoutMs: 5000, setup: (st, rt) => up(st, rt, { open: true }) },
     { name: 'notify post-promote, peer disk unknown, stop_outdates_secondary', action: 'notify', params: { stop_outdates_secondary: 'true' }, extra: { OCF_RESKEY_CRM_meta_notify_type: 'post', OCF_RESKEY_CRM_meta_notify_operation: 'promote', OCF_RESKEY_CRM_meta_notify_master_uname: 'beta', OCF_RESKEY_CRM_meta_notify_promote_uname: 'beta' }, setup: (st, rt) => { st.nodes.alpha.rt = rt({}); } },
     { name: 'reload, Secondary StandAlone', action: 'reload', setup: (st, rt) => up(st, rt, { want: false }) },
+    { name: 'notify pre-start of the peer, this instance stopped', action: 'notify', extra: { OCF_RESKEY_CRM_meta_notify_type: 'pre', OCF_RESKEY_CRM_meta_notify_operation: 'start', OCF_RESKEY_CRM_meta_notify_start_uname: 'beta' }, setup: () => {} },
+    { name: 'notify pre-start of the peer, StandAlone', action: 'notify', extra: { OCF_RESKEY_CRM_meta_notify_type: 'pre', OCF_RESKEY_CRM_meta_notify_operation: 'start', OCF_RESKEY_CRM_meta_notify_start_uname: 'beta' }, setup: (st, rt) => up(st, rt, { want: false }) },
   );
   return out;
 }
@@ -201,6 +203,14 @@ const DIFFERENCES: Record<string, { linbit: Outcome; ours: Outcome; reason: stri
     reason:
       'drbd.ocf scores with the state read before its `drbdadm adjust` (still StandAlone, peer disk unknown: ' +
       '1000). Ours reads the state again after the adjust reconnected the peer: both UpToDate, 10000.',
+  },
+  'notify pre-start of the peer, this instance stopped': {
+    linbit: { rc: 0, score: '5', role: 'Secondary' },
+    ours: { rc: 0, score: '5', role: 'down' },
+    reason:
+      'drbd.ocf runs `drbdadm -v adjust` on every start notification, which on a stopped instance is a full ' +
+      '`up`: DRBD runs on a node where Pacemaker believes the clone instance is stopped. Ours only re-adjusts an ' +
+      'instance that is running.',
   },
   'module missing, recurring monitor': {
     linbit: { rc: 5, score: '5', role: 'down' },

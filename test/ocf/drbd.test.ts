@@ -290,6 +290,9 @@ describe('bad input', () => {
     s.set((st) => {
       st.module = 'missing';
     });
+    const noTool = await run('alpha', 'validate-all', { extra: { OCF_TESTER_FAIL_HAVE_BINARY: '1' } });
+    expect(noTool.code).toBe(OCF.ERR_INSTALLED);
+    expect(noTool.exitReason).toMatch(/required program 'drbdadm' not found/);
     const mod = await run('alpha', 'start');
     expect(mod.code).toBe(OCF.ERR_INSTALLED);
     expect(mod.exitReason).toMatch(/DRBD kernel \(module\) not available\?/);

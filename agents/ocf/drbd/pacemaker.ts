@@ -16,7 +16,8 @@ export function localNodeName(ctx: OcfContext): string {
 export async function promotedElsewhere(ctx: OcfContext): Promise<string | undefined> {
   const bin = ctx.findBinary('crm_resource');
   if (!bin) return undefined;
-  const r = await ctx.run(bin, ['--resource', ctx.instance, '--locate'], { timeoutMs: 10_000 });
+  // the primitive's name: an anonymous clone instance may be passed as "d:0"
+  const r = await ctx.run(bin, ['--resource', ctx.instance.replace(/:\d+$/, ''), '--locate'], { timeoutMs: 10_000 });
   const me = localNodeName(ctx).toLowerCase();
   for (const line of r.stdout.split('\n')) {
     const m = /is running on: (\S+) (Master|Promoted)\b/.exec(line);

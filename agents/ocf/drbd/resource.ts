@@ -128,6 +128,11 @@ export async function openResource(p: DrbdParams, ctx: OcfContext): Promise<Drbd
   return res;
 }
 
+/** Why a command failed, for exit reasons: it hung, or its last message. */
+export function failureOf(r: RunResult): string {
+  return r.timedOut ? `${r.command} did not finish` : lastLine(r);
+}
+
 /** The last meaningful line drbdadm printed, for exit reasons. */
 export function lastLine(r: RunResult): string {
   const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter((l) => l && !/^Command '.*' terminated with exit code/.test(l));

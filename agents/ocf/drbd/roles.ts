@@ -8,7 +8,7 @@ import type { OcfContext } from '../framework/agent.js';
 import { setPromotionScore } from '../framework/promotion.js';
 import { OCF, OcfError } from '../framework/exit.js';
 import { flagsOf } from './flags.js';
-import { lastLine, type DrbdParams, type DrbdResource } from './resource.js';
+import { failureOf, lastLine, type DrbdParams, type DrbdResource } from './resource.js';
 import { retryUntilDeadline } from './retry.js';
 import { unexpectedPrimary } from './scoring.js';
 
@@ -33,7 +33,7 @@ export async function promoteDrbd(p: DrbdParams, res: DrbdResource, ctx: OcfCont
       if (r.exitCode === NO_UPTODATE_DATA) {
         throw new OcfError(OCF.ERR_GENERIC, `Refusing to be promoted to Primary without access to UpToDate data (${lastLine(r)})`);
       }
-      problem = r.timedOut ? `${r.command} did not finish` : lastLine(r);
+      problem = failureOf(r);
       return false;
     },
     () => problem,
@@ -51,7 +51,7 @@ export async function demoteDrbd(res: DrbdResource, ctx: OcfContext): Promise<vo
       if (st.role !== 'Primary') return true;
       const r = await res.drbdadm(['secondary', res.name]);
       if (r.exitCode === 0) return true;
-      problem = r.timedOut ? `${r.command} did not finish` : lastLine(r);
+      problem = failureOf(r);
       return false;
     },
     () => problem,

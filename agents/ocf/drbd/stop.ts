@@ -5,7 +5,7 @@
 
 import type { OcfContext } from '../framework/agent.js';
 import { setPromotionScore } from '../framework/promotion.js';
-import { lastLine, type DrbdParams, type DrbdResource } from './resource.js';
+import { failureOf, type DrbdParams, type DrbdResource } from './resource.js';
 import { retryUntilDeadline } from './retry.js';
 import { maybeOutdateSelf } from './scoring.js';
 import type { DrbdResourceState } from './state.js';
@@ -22,13 +22,13 @@ export async function stopDrbd(res: DrbdResource, ctx: OcfContext): Promise<void
         ctx.log.warn(`${res.name} still Primary, demoting`);
         const s = await res.drbdadm(['secondary', res.name]);
         if (s.exitCode !== 0) {
-          problem = lastLine(s);
+          problem = failureOf(s);
           return false;
         }
       }
       const r = await res.drbdadm(['down', res.name]);
       if (r.exitCode === 0) return true;
-      problem = r.timedOut ? `${r.command} did not finish` : lastLine(r);
+      problem = failureOf(r);
       return false;
     },
     () => problem,

@@ -13,7 +13,7 @@
 // module is "loaded" and /dev/drbd0 is a block node while the minor exists
 // (the two checks drbd.ocf makes that no stand-in binary can satisfy).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drbdStandIn, type DrbdStandIn, type NodeName, type Runtime, type StandInState } from '../stand-ins/drbd-utils/api.js';
 import { runLinbit, runOurs } from '../helpers/drbd.js';
 
@@ -221,6 +221,9 @@ const DIFFERENCES: Record<string, { linbit: Outcome; ours: Outcome; reason: stri
       'where it means "cannot run on this node".',
   },
 };
+
+// a LINBIT promote refusal alone sleeps 15 s; the machine is shared
+vi.setConfig({ testTimeout: 120_000 });
 
 let s: DrbdStandIn;
 beforeAll(async () => {

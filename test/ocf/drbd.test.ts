@@ -6,7 +6,7 @@
 // are ended by the agent itself (that is what is tested) and anything left
 // would die with the state folder's removal at the latest.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,9 @@ import { drbdStandIn, LINBIT_AGENT, type DrbdStandIn, type NodeName } from '../s
 import { CLONE_META, OURS, runOurs, type DrbdRunOptions } from '../helpers/drbd.js';
 import { ocfEnv, ocfTester, spawnCollect, validateMetadata } from '../helpers/ocf.js';
 import { privateInstall } from '../helpers/private-install.js';
+
+// each test runs dozens of agent calls, slow on a loaded two-core machine
+vi.setConfig({ testTimeout: 240_000 });
 
 let s: DrbdStandIn;
 beforeEach(async () => {

@@ -188,9 +188,9 @@ describe('life cycle as a promotable clone', () => {
       st.nodes.beta.rt = s.runtime({ role: 'Primary' });
     });
     s.clearCalls();
-    const busy = await run('alpha', 'promote', { timeoutMs: 4000 });
+    const busy = await run('alpha', 'promote', { timeoutMs: 8000 });
     expect(busy.code).toBe(OCF.ERR_GENERIC);
-    expect(busy.exitReason).toMatch(/promote of DRBD resource r0 did not succeed within the 4000 ms operation timeout: r0: State change failed: \(-1\) Multiple primaries not allowed by config/);
+    expect(busy.exitReason).toMatch(/promote of DRBD resource r0 did not succeed within the 8000 ms operation timeout: r0: State change failed: \(-1\) Multiple primaries not allowed by config/);
     expect(primaryCalls('alpha')).toBeGreaterThan(1);
 
     // fail_promote_early_if_peer_primary: a Primary Pacemaker does not know ends it after the first retry

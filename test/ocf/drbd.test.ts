@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OCF } from '../../agents/ocf/framework/exit.js';
 import { drbdStandIn, LINBIT_AGENT, type DrbdStandIn, type NodeName } from '../stand-ins/drbd-utils/api.js';
-import { CLONE_META, OURS, runOurs, type DrbdRunOptions } from '../helpers/drbd.js';
-import { ocfEnv, ocfTester, spawnCollect, validateMetadata } from '../helpers/ocf.js';
+import { CLONE_META, OURS, drbdEnv, runOurs, type DrbdRunOptions } from '../helpers/drbd.js';
+import { runInPidns } from '../helpers/pidns.js';
+import { exitReasonOf, ocfEnv, ocfTester, spawnCollect, validateMetadata } from '../helpers/ocf.js';
 import { privateInstall } from '../helpers/private-install.js';
 
 // each test runs dozens of agent calls, slow on a loaded two-core machine
@@ -324,26 +325,28 @@ describe('bad input', () => {
     expect(CLONE_META.OCF_RESKEY_CRM_meta_notify).toBe('true');
   });
 
-  it('a hung drbdadm or drbdsetup ends within the operation timeout, with a reason', async () => {
-    s.set((st) => {
-      st.nodes.alpha.rt = s.runtime({});
-      st.faults.alpha = { hang: 'drbdadm primary' };
-    });
-    const p = await run('alpha', 'promote', { timeoutMs: 3000, killAfterMs: 30_000 });
+  it('a hung drbdadm or drbdsetup ends within the operation timeout, with a reason (PID namespace, sentinel survives)', async () => {
+    // the agent ends its hung child itself: in a PID namespace, so that nothing else can be hit
+    const hung = async (hang: string, action: string, extra: Record<string, string> = {}) => {
+      s.set((st) => {
+        st.nodes.alpha.rt = s.runtime({});
+        st.faults.alpha = { hang };
+      });
+      const env = { ...drbdEnv(s, 'alpha', { timeoutMs: 3000, params: fast, extra }) };
+      const r = await runInPidns(`exec ${OURS} ${action}`, { env, timeoutMs: 30_000 });
+      expect(r.timedOut).toBe(false);
+      expect(r.sentinelAlive).toBe(true);
+      return { code: r.exitCode, reason: exitReasonOf(r.stderr) ?? '' };
+    };
+    const p = await hung('drbdadm primary', 'promote');
     expect(p.code).toBe(OCF.ERR_GENERIC);
-    expect(p.exitReason).toMatch(/operation timeout/);
-    s.set((st) => {
-      st.faults.alpha = { hang: 'drbdsetup events2' };
-    });
-    const m = await run('alpha', 'monitor', { timeoutMs: 3000, killAfterMs: 30_000, extra: recurring });
+    expect(p.reason).toMatch(/operation timeout/);
+    const m = await hung('drbdsetup events2', 'monitor', recurring);
     expect(m.code).toBe(OCF.ERR_GENERIC);
-    expect(m.exitReason).toMatch(/events2/);
-    s.set((st) => {
-      st.faults.alpha = { hang: 'drbdadm down' };
-    });
-    const stop = await run('alpha', 'stop', { timeoutMs: 3000, killAfterMs: 30_000 });
+    expect(m.reason).toMatch(/events2/);
+    const stop = await hung('drbdadm down', 'stop');
     expect(stop.code).toBe(OCF.ERR_GENERIC);
-    expect(stop.exitReason).toMatch(/stop of DRBD resource r0 did not succeed|timeout/);
+    expect(stop.reason).toMatch(/stop of DRBD resource r0 did not succeed|timeout/);
   });
 });
 

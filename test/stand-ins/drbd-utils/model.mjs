@@ -12,23 +12,19 @@ import { spawnSync } from 'node:child_process';
 
 export const DISK_STATES = ['Diskless', 'Attaching', 'Detaching', 'Failed', 'Negotiating', 'Inconsistent', 'Outdated', 'DUnknown', 'Consistent', 'UpToDate'];
 
-export function standInDir() {
-  const d = process.env.DRBD_STANDIN_DIR;
-  if (!d) {
-    process.stderr.write('drbd stand-in: DRBD_STANDIN_DIR is not set\n');
+function requiredEnv(name) {
+  const v = process.env[name];
+  if (!v) {
+    process.stderr.write(`drbd stand-in: ${name} is not set\n`);
     process.exit(20);
   }
-  return d;
+  return v;
 }
 
-export function nodeName() {
-  const n = process.env.DRBD_STANDIN_NODE;
-  if (!n) {
-    process.stderr.write('drbd stand-in: DRBD_STANDIN_NODE is not set\n');
-    process.exit(20);
-  }
-  return n;
-}
+/** The shared state folder. */
+export const standInDir = () => requiredEnv('DRBD_STANDIN_DIR');
+/** Which node this process plays. */
+export const nodeName = () => requiredEnv('DRBD_STANDIN_NODE');
 
 const statePath = () => path.join(standInDir(), 'state.json');
 

@@ -185,7 +185,24 @@ describe('the stand-in reproduces drbd-utils 9.22 output (reference §1.3, §2.2
     const r11 = run('drbdadm', ['-c', s.conf, 'primary', 'r0']);
     expect(r11.status).toBe(11);
     expect(r11.stderr).toBe("r0: State change failed: (-1) Multiple primaries not allowed by config\nCommand 'drbdsetup primary r0' terminated with exit code 11\n");
-    expect(asReference(run('drbdsetup', ['events2', '--now', 'r0']).stdout)).toBe(connected({ peerRole: 'Primary' }).replace('may_promote:no', 'may_promote:no'));
+    expect(asReference(run('drbdsetup', ['events2', '--now', 'r0']).stdout)).toBe(connected({ peerRole: 'Primary' }));
+  });
+
+  it('status --json: the connected Secondary of the reference, and the unknown-resource answer', () => {
+    s.set((st) => {
+      st.nodes.alpha.rt = s.runtime({});
+      st.nodes.beta.rt = s.runtime({});
+    });
+    const j = run('drbdsetup', ['status', 'r0', '--json']);
+    expect(j.status).toBe(0);
+    // alpha is node-id 1 here, its peer 0 (the reference's vprotect1 is 0)
+    const ref = asReference(j.stdout).replace('"node-id": 1', '"node-id": 0').replace('"peer-node-id": 0', '"peer-node-id": 1');
+    expect(ref).toContain('"connection-state": "Connected", \n');
+    expect(ref.startsWith('[\n{\n  "name": "replicate",\n  "node-id": 0,\n  "role": "Secondary",\n')).toBe(true);
+    expect(ref.endsWith('          "percent-in-sync": 100.00\n        } ]\n    } ]\n}\n]\n\n')).toBe(true);
+    expect(JSON.parse(j.stdout)[0].connections[0]['peer_devices'][0]['peer-disk-state']).toBe('UpToDate');
+    const none = run('drbdsetup', ['status', 'r9', '--json']);
+    expect(none).toMatchObject({ status: 10, stdout: '[\n]\n\n', stderr: 'r9: No such resource\n' });
   });
 
   it('--version, parse-only commands through the real drbdadm, down idempotent, no module: 20', () => {

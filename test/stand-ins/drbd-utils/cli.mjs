@@ -69,12 +69,24 @@ export function drbdsetup(argv, nested = false) {
       out(m.events2(st, me, res, opts.includes('--statistics')));
       return 0;
     case 'status': {
+      const json = opts.includes('--json');
       if (!st.nodes[me].rt || res !== st.res) {
-        if (!Object.values(st.nodes).some(() => st.nodes[me].rt)) out('# No currently configured DRBD found.\n');
+        // text mode says so when no resource exists at all (the stand-in knows only one)
+        if (json) out('[\n]\n\n');
+        else if (!st.nodes[me].rt) out('# No currently configured DRBD found.\n');
         err(`${res}: No such resource`);
         return 10;
       }
-      out(m.statusText(st, me, res));
+      if (!json) {
+        out(m.statusText(st, me, res));
+        return 0;
+      }
+      const text = m.statusJson(st, me, res);
+      if (text === undefined) {
+        err('drbd stand-in: status --json is reproduced only with a device and a connection and no resync (reference §2.3)');
+        return 20;
+      }
+      out(text);
       return 0;
     }
     case 'sh-status':

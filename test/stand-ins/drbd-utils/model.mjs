@@ -179,6 +179,78 @@ export function statusText(st, me, res) {
   return `${out.join('\n')}\n\n`;
 }
 
+/**
+ * `drbdsetup status RES --json` (§2.3), for the shapes the reference shows:
+ * a device and a connection, no resync in progress. Other shapes return
+ * undefined (the stand-in then refuses rather than guess a format).
+ */
+export function statusJson(st, me, res) {
+  const a = st.nodes[me].rt;
+  const peer = peerOf(st, me);
+  const cs = connState(st, me);
+  const pv = peerView(st, me);
+  if (!a.minor || !cs || pv.done !== undefined || !['Established', 'Off'].includes(pv.replication)) return undefined;
+  const q = !quorumOk(st, me);
+  const susp = suspendedOf(st, me) !== 'no';
+  return `[
+{
+  "name": "${res}",
+  "node-id": ${st.nodes[me].id},
+  "role": "${a.role}",
+  "suspended": ${susp},
+  "suspended-user": false,
+  "suspended-no-data": false,
+  "suspended-fencing": false,
+  "suspended-quorum": ${susp && q},
+  "force-io-failures": false,
+  "write-ordering": "flush",
+  "devices": [
+    {
+      "volume": 0,
+      "minor": ${st.minor},
+      "disk-state": "${a.disk}",
+      "client": ${a.client},
+      "quorum": ${!q},
+      "size": 1048508,
+      "read": 0,
+      "written": 0,
+      "al-writes": 0,
+      "bm-writes": 0,
+      "upper-pending": 0,
+      "lower-pending": 0
+    } ],
+  "connections": [
+    {
+      "peer-node-id": ${st.nodes[peer].id},
+      "name": "${peer}",
+      "connection-state": "${cs}", 
+      "congested": false,
+      "peer-role": "${pv.role}",
+      "ap-in-flight": 0,
+      "rs-in-flight": 0,
+      "peer_devices": [
+        {
+          "volume": 0,
+          "replication-state": "${pv.replication}",
+          "peer-disk-state": "${pv.disk}",
+          "peer-client": ${pv.client === 'yes'},
+          "resync-suspended": "no",
+          "received": 0,
+          "sent": 0,
+          "out-of-sync": 0,
+          "pending": 0,
+          "unacked": 0,
+          "has-sync-details": false,
+          "has-online-verify-details": false,
+          "percent-in-sync": 100.00
+        } ]
+    } ]
+}
+]
+
+`;
+}
+
 /** drbdsetup-84 `sh-status RES`: one shell-assignment block per minor. */
 export function shStatus84(st, me, res) {
   const a = st.nodes[me].rt;

@@ -13,6 +13,8 @@
 // module is "loaded" and /dev/drbd0 is a block node while the minor exists
 // (the two checks drbd.ocf makes that no stand-in binary can satisfy).
 
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drbdStandIn, type DrbdStandIn, type NodeName, type Runtime, type StandInState } from '../stand-ins/drbd-utils/api.js';
 import { runLinbit, runOurs } from '../helpers/drbd.js';
@@ -39,6 +41,8 @@ interface Outcome {
 }
 
 const START_SCORE = '5';
+/** Stands for a drbd.conf that defines only another resource (written in beforeAll). */
+const OTHER_CONF = '@other.conf';
 
 const peerStates = {
   'peer UpToDate': (st: StandInState, rt: (r: Partial<Runtime>) => Runtime) => (st.nodes.beta.rt = rt({ disk: 'UpToDate' })),
@@ -125,6 +129,9 @@ function cases(): Case[] {
     { name: 'stop, Primary', action: 'stop', setup: (st, rt) => up(st, rt, { role: 'Primary' }) },
     { name: 'stop, not started', action: 'stop', setup: () => {} },
     { name: 'stop, module missing', action: 'stop', setup: (st) => { st.module = 'missing'; } },
+    { name: 'stop, running but missing from drbdconf', action: 'stop', params: { drbdconf: OTHER_CONF }, setup: up },
+    { name: 'stop, running, drbdconf unreadable', action: 'stop', params: { drbdconf: '/nonexistent/drbd.conf' }, setup: up },
+    { name: 'recurring monitor, running but missing from drbdconf', params: { drbdconf: OTHER_CONF }, setup: up },
     { name: 'stop, device held open (down refused with 11), 5 s timeout', action: 'stop', timeoutMs: 5000, setup: (st, rt) => up(st, rt, { open: true }) },
     { name: 'notify post-promote, peer disk unknown, stop_outdates_secondary', action: 'notify', params: { stop_outdates_secondary: 'true' }, extra: { OCF_RESKEY_CRM_meta_notify_type: 'post', OCF_RESKEY_CRM_meta_notify_operation: 'promote', OCF_RESKEY_CRM_meta_notify_master_uname: 'beta', OCF_RESKEY_CRM_meta_notify_promote_uname: 'beta' }, setup: (st, rt) => { st.nodes.alpha.rt = rt({}); } },
     { name: 'reload, Secondary StandAlone', action: 'reload', setup: (st, rt) => up(st, rt, { want: false }) },
@@ -212,6 +219,14 @@ const DIFFERENCES: Record<string, { linbit: Outcome; ours: Outcome; reason: stri
       '`up`: DRBD runs on a node where Pacemaker believes the clone instance is stopped. Ours only re-adjusts an ' +
       'instance that is running.',
   },
+  'recurring monitor, running but missing from drbdconf': {
+    linbit: { rc: 5, score: undefined, role: 'Secondary' },
+    ours: { rc: 1, score: undefined, role: 'Secondary' },
+    reason:
+      'Both remove the score (the node cannot find its resource). The exit code follows the framework\'s policy ' +
+      'for a broken environment, as in the row "module missing, recurring monitor": 1 with the reason ' +
+      '"DRBD resource r0 not found in configuration file ..."; 5 for start, promote and validate-all.',
+  },
   'module missing, recurring monitor': {
     linbit: { rc: 5, score: '5', role: 'down' },
     ours: { rc: 1, score: '5', role: 'down' },
@@ -226,8 +241,11 @@ const DIFFERENCES: Record<string, { linbit: Outcome; ours: Outcome; reason: stri
 vi.setConfig({ testTimeout: 120_000 });
 
 let s: DrbdStandIn;
+let otherConf: string;
 beforeAll(async () => {
   s = await drbdStandIn();
+  otherConf = join(s.dir, 'other.conf');
+  await writeFile(otherConf, (await readFile(s.conf, 'utf8')).replace('resource r0 {', 'resource r9 {'));
 });
 afterAll(async () => {
   await s?.cleanup();
@@ -254,7 +272,8 @@ async function outcome(run: typeof runOurs, c: Case): Promise<Outcome> {
   const interval: Record<string, string> = action === 'monitor' ? { OCF_RESKEY_CRM_meta_interval: c.probe ? '0' : '10000' } : {};
   const timeoutMs = c.timeoutMs ?? 20_000;
   // Pacemaker kills an agent at the operation timeout: so does this harness (LINBIT relies on it)
-  const r = await run(s, 'alpha', action, { params: { wfc_timeout: '1', ...c.params }, extra: { ...interval, ...c.extra }, timeoutMs, killAfterMs: timeoutMs + 2000 });
+  const params = Object.fromEntries(Object.entries(c.params ?? {}).map(([k, v]) => [k, v === OTHER_CONF ? otherConf : v]));
+  const r = await run(s, 'alpha', action, { params: { wfc_timeout: '1', ...params }, extra: { ...interval, ...c.extra }, timeoutMs, killAfterMs: timeoutMs + 2000 });
   return { rc: r.code, score: s.score('alpha'), role: s.state().nodes.alpha.rt?.role ?? 'down' };
 }
 

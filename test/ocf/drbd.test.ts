@@ -344,7 +344,7 @@ describe('bad input', () => {
     const m = await hung('drbdsetup events2', 'monitor', recurring);
     expect(m.code).toBe(OCF.ERR_GENERIC);
     expect(m.reason).toMatch(/events2/);
-    const stop = await hung('drbdadm down', 'stop');
+    const stop = await hung('drbdsetup down', 'stop');
     expect(stop.code).toBe(OCF.ERR_GENERIC);
     expect(stop.reason).toMatch(/stop of DRBD resource r0 did not succeed|timeout/);
   });

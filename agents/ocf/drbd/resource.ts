@@ -6,6 +6,7 @@ import type { OcfContext, RunOptions, RunResult } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
 import { parseEvents2 } from './events2.js';
 import { fs } from '../framework/_builtins.js';
+import { setPromotionScore } from '../framework/promotion.js';
 import { kernelInfo, modinfoCodeOf, versionCode, type KernelInfo } from './kernel.js';
 import type { params } from './params.js';
 import { parseShStatus } from './sh-status.js';
@@ -82,13 +83,18 @@ export async function openResource(p: DrbdParams, ctx: OcfContext): Promise<Drbd
     const st = await ctx.run(drbdadmBin, [...base, '--stacked', 'sh-dev', p.drbd_resource], { timeoutMs: STATUS_TIMEOUT_MS });
     if (st.exitCode !== 0) {
       const detail = (dev.stderr.split('\n').filter((l) => l && !/PRETENDING|__DRBD_NODE__|modinfo:/.test(l)).pop() ?? '').trim();
-      throw new OcfError(
-        OCF.ERR_INSTALLED,
-        `DRBD resource ${p.drbd_resource} not found in configuration file ${p.drbdconf}${detail ? ` (${detail})` : ''}`,
-      );
+      const problem = `DRBD resource ${p.drbd_resource} not found in configuration file ${p.drbdconf}${detail ? ` (${detail})` : ''}`;
+      // the kernel may still run it: stop goes on with drbdsetup, which needs no config
+      if (ctx.action !== 'stop') {
+        // as drbd.ocf: a node that cannot find the resource must not be promoted
+        if (!ctx.isProbe) await setPromotionScore(ctx, undefined);
+        throw new OcfError(OCF.ERR_INSTALLED, problem);
+      }
+      ctx.log.warn(`${problem}; stopping it with drbdsetup`);
+    } else {
+      stacked = true;
+      devOut = st;
     }
-    stacked = true;
-    devOut = st;
   }
   const prefix = stacked ? [...base, '-S'] : base;
   let last: DrbdResourceState | undefined;
@@ -110,7 +116,7 @@ export async function openResource(p: DrbdParams, ctx: OcfContext): Promise<Drbd
     name: p.drbd_resource,
     kernel,
     v9,
-    devices: devOut.stdout.split('\n').map((l) => l.trim()).filter(Boolean),
+    devices: devOut.exitCode !== 0 ? [] : devOut.stdout.split('\n').map((l) => l.trim()).filter(Boolean),
     drbdadm: (args, opts) => ctx.run(drbdadmBin, [...prefix, ...args], opts),
     drbdsetup: (args, opts) => ctx.run(drbdsetupBin, args, opts),
     async state() {

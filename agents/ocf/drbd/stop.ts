@@ -1,4 +1,4 @@
-// stop (drbd.ocf drbd_stop): demote if Primary, `drbdadm down` until the
+// stop (drbd.ocf drbd_stop): demote if Primary, `drbdsetup down` until the
 // kernel no longer knows the resource, within the stop deadline; then
 // (stopTail) outdate self if asked, and remove the promotion score, also
 // when the resource was not running.
@@ -20,13 +20,14 @@ export async function stopDrbd(res: DrbdResource, ctx: OcfContext): Promise<void
       if (!st.configured) return true;
       if (st.role === 'Primary') {
         ctx.log.warn(`${res.name} still Primary, demoting`);
-        const s = await res.drbdadm(['secondary', res.name]);
+        // drbdsetup, not drbdadm: stop must work even when the config lost the resource
+        const s = await res.drbdsetup(['secondary', res.name]);
         if (s.exitCode !== 0) {
           problem = failureOf(s);
           return false;
         }
       }
-      const r = await res.drbdadm(['down', res.name]);
+      const r = await res.drbdsetup(['down', res.name]);
       if (r.exitCode === 0) return true;
       problem = failureOf(r);
       return false;
@@ -38,7 +39,7 @@ export async function stopDrbd(res: DrbdResource, ctx: OcfContext): Promise<void
 /** After a stop (or on a stopped resource): outdate self if asked, drop the score. */
 export async function stopTail(p: DrbdParams, res: DrbdResource, st: DrbdResourceState, wasStopped: boolean, ctx: OcfContext): Promise<void> {
   // deconfigured but not yet removed: one more down, result ignored (as drbd.ocf)
-  if (wasStopped && res.kernel.loaded) await res.drbdadm(['down', res.name], { timeoutMs: 15_000 });
+  if (wasStopped && res.kernel.loaded) await res.drbdsetup(['down', res.name], { timeoutMs: 15_000 });
   await maybeOutdateSelf(p, res, st, ctx);
   await setPromotionScore(ctx, undefined);
 }

@@ -38,7 +38,10 @@ export async function validateDrbd(p: DrbdParams, ctx: OcfContext): Promise<Drbd
   try {
     fs.accessSync(p.drbdconf, fs.constants.R_OK);
   } catch {
-    throw new NotInstalledError(p.drbdconf, `Configuration file ${p.drbdconf} does not exist or is not readable (drbdconf)`);
+    const problem = `Configuration file ${p.drbdconf} does not exist or is not readable (drbdconf)`;
+    // stop still takes down what the kernel runs (drbdsetup needs no config), as drbd.ocf does
+    if (ctx.action !== 'stop') throw new NotInstalledError(p.drbdconf, problem);
+    ctx.log.warn(problem);
   }
   const res = await openResource(p, ctx);
   checkVersionBounds(res.kernel.code, p.require_drbd_module_version_ge, p.require_drbd_module_version_lt);

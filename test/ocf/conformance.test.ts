@@ -87,7 +87,9 @@ for (const name of ocfAgents) {
       expect(unknown.stderr).toContain("action 'frobnicate' is not supported by this agent");
       const none = await runOcf(agentPath(name), '', env);
       expect(none.code).toBe(OCF.ERR_ARGS);
-      expect(none.stderr).toMatch(new RegExp(`^usage: ${name} \\{start\\|stop\\|`));
+      const usage = new RegExp(`^usage: ${name} \\{([a-z|-]+)\\}`).exec(none.stderr);
+      expect(usage, none.stderr).not.toBeNull();
+      expect(usage![1]!.split('|')).toEqual(expect.arrayContaining(['start', 'stop', 'monitor', 'meta-data', 'validate-all']));
     });
 
     if (meta.required.length > 0) {

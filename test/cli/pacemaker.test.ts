@@ -34,8 +34,8 @@ describe.skipIf(blocked)('Pacemaker sees the installed agents', () => {
 
   it('crm_resource lists the palisade provider\'s agents and reads their meta-data', async () => {
     const list = await execa('crm_resource', ['--list-agents', 'ocf:palisade'], { reject: false });
-    expect(String(list.stdout).split('\n').sort()).toEqual(['Filesystem', 'IPaddr2', 'apache']);
-    for (const agent of ['IPaddr2', 'Filesystem', 'apache']) {
+    expect(String(list.stdout).split('\n').sort()).toEqual(['Filesystem', 'IPaddr2', 'apache', 'mariadb', 'mysql']);
+    for (const agent of ['IPaddr2', 'Filesystem', 'apache', 'mariadb']) {
       const md = await execa('crm_resource', ['--show-metadata', `ocf:palisade:${agent}`], { reject: false });
       expect(md.exitCode, agent).toBe(0);
       expect(String(md.stdout)).toContain(`<resource-agent name="${agent}"`);

@@ -99,10 +99,13 @@ export const mariadb = defineAgent({
     if (st.kind === 'stopped') return stopped(p, st, ctx);
     // start waits for readiness itself; stop acts on the process
     if (ctx.action === 'start' || ctx.action === 'stop') return 'running';
+    const promotable = isPromotable(ctx);
+    // outside a promotable clone a server has no role: promote and demote succeed and change nothing
+    if (!promotable && ctx.action === 'promote') return 'promoted';
+    if (!promotable && ctx.action === 'demote') return 'running';
     const g = await greet(p.socket, Math.max(100, Math.min(5000, ctx.remaining() - 200)));
     if (!g.ok) throw new OcfError(OCF.ERR_GENERIC, `server pid ${st.pid} runs, but ${g.problem}`);
     if (g.refused) ctx.log.warn(`server refuses connections: ${g.refused}`);
-    const promotable = isPromotable(ctx);
     const deep = ctx.action === 'monitor' && (ctx.checkLevel >= 10 || promotable);
     if (!promotable && !deep) return 'running';
     const roles = await import('./roles.js');

@@ -58,6 +58,8 @@ export async function connect(login: Login, ctx: OcfContext, connectMs = 10_000)
     }
     throw new OcfError(OCF.ERR_GENERIC, `cannot connect to the server on socket ${login.socket} as '${login.user}': ${dbMessage(e)}`, { cause: e });
   }
+  // the server may end the session (SHUTDOWN, KILL): a pending query reports that, nothing else must throw
+  conn.on('error', (e: unknown) => ctx.log.debug(`connection closed by the server: ${dbMessage(e)}`));
   return {
     async query(sql, values) {
       try {

@@ -230,6 +230,7 @@ function shellQuote(v: string): string {
  * Runs `body` (sh) in a new PID namespace. Inside:
  * - `ocf LABEL NODE ACTION [VAR=value ...]` runs our agent with NODE's
  *   environment (`hb` the heartbeat agent) and records code, output, time;
+ *   `nocf` also passes the variables in $OUT/notify.env (notify_* lists);
  * - `sql NODE STATEMENT` runs the mariadb client as root over NODE's socket
  *   (the test's own check; the agent never runs a client), `-N -B` output;
  * - `note LABEL TEXT`; `$CRM` is the stand-ins' folder; `$DIR` the cluster's.
@@ -249,8 +250,9 @@ export async function mariadbScenario(
   }
   const script = `
 now() { date +%s%N; }
-run() { l=$1; n=$2; a=$3; shift 3; t0=$(now); ( set -a; . "$OUT/env.$n"; set +a; exec env "$@" "$RA" "$a" ) >"$OUT/$l.out" 2>"$OUT/$l.err"; echo $? >"$OUT/$l.rc"; echo $(( ($(now) - t0) / 1000000 )) >"$OUT/$l.ms"; }
-ocf() { RA=$AGENT run "$@"; }
+run() { l=$1; n=$2; a=$3; shift 3; t0=$(now); ( set -a; . "$OUT/env.$n"; [ -z "$NOTIFY_ENV" ] || . "$NOTIFY_ENV"; set +a; exec env "$@" "$RA" "$a" ) >"$OUT/$l.out" 2>"$OUT/$l.err"; echo $? >"$OUT/$l.rc"; echo $(( ($(now) - t0) / 1000000 )) >"$OUT/$l.ms"; }
+ocf() { RA=$AGENT NOTIFY_ENV= run "$@"; }
+nocf() { RA=$AGENT NOTIFY_ENV=$OUT/notify.env run "$@"; }
 hb() { RA=$HEARTBEAT run "$@"; }
 sql() { n=$1; shift; ( set -a; . "$OUT/env.$n"; mariadb -N -B -u root -S "$OCF_RESKEY_socket" -e "$*" ); }
 note() { l=$1; shift; echo "$*" >"$OUT/$l.note"; }

@@ -110,7 +110,7 @@ ocf unknown a frobnicate
     expect(code('d10_user')).toBe(OCF.ERR_GENERIC);
     expect(s.step('d10_user').reason).toMatch(/access denied for user 'nobody'.*check test_user and test_passwd/);
     expect(code('d0_wrong_socket')).toBe(OCF.ERR_GENERIC);
-    expect(s.step('d0_wrong_socket').reason).toMatch(/runs, but cannot connect to socket .*other\.sock: ENOENT/);
+    expect(s.step('d0_wrong_socket').reason).toMatch(/runs, but its socket .*other\.sock is missing \(ENOENT\)/);
     expect(s.note('running')).toBe('1');
     expect(code('stop'), s.step('stop').stderr).toBe(OCF.SUCCESS);
     expect(s.step('stop').stderr).toMatch(/shut down/);

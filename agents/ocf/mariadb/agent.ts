@@ -10,7 +10,7 @@ import { setPromotionScore } from '../framework/promotion.js';
 import { lookup } from './account.js';
 import { isPromotable, setNodeAttribute } from './cluster.js';
 import { params, type MariadbParams } from './params.js';
-import { greet, serverState, type ServerState } from './server.js';
+import { serverState, socketProblem, type ServerState } from './server.js';
 import { agentLogin, withSql, type Login, type Sql } from './sql.js';
 import type { Owner } from './start.js';
 
@@ -56,7 +56,7 @@ export const mariadb = defineAgent({
   longdesc:
     'Starts, monitors and stops one MariaDB (or MySQL) server, standalone or as a promotable clone ' +
     '(promotable=true notify=true) with GTID replication. Parameter-compatible with ocf:heartbeat:mysql. ' +
-    'Monitor depth 0 checks the process in the pid file and the server greeting on the socket; depth 10 runs ' +
+    'Monitor depth 0 checks the process in the pid file and its socket; depth 10 runs ' +
     'SELECT COUNT(*) FROM test_table as test_user. In a promotable clone every monitor checks replication: a ' +
     'replica whose replication is broken loses its promotion score and fails the monitor. Replicas follow the ' +
     'promoted node (node attribute <resource>_mysql_master_IP, or its node name, on replication_port) with ' +
@@ -103,9 +103,8 @@ export const mariadb = defineAgent({
     // outside a promotable clone a server has no role: promote and demote succeed and change nothing
     if (!promotable && ctx.action === 'promote') return 'promoted';
     if (!promotable && ctx.action === 'demote') return 'running';
-    const g = await greet(p.socket, Math.max(100, Math.min(5000, ctx.remaining() - 200)));
-    if (!g.ok) throw new OcfError(OCF.ERR_GENERIC, `server pid ${st.pid} runs, but ${g.problem}`);
-    if (g.refused) ctx.log.warn(`server refuses connections: ${g.refused}`);
+    const problem = socketProblem(p.socket);
+    if (problem !== undefined) throw new OcfError(OCF.ERR_GENERIC, `server pid ${st.pid} runs, but ${problem}`);
     const deep = ctx.action === 'monitor' && (ctx.checkLevel >= 10 || promotable);
     if (!promotable && !deep) return 'running';
     const roles = await import('./roles.js');

@@ -1,8 +1,8 @@
 // Is this instance's server running? The pid file names the process, /proc
 // confirms it is a MariaDB/MySQL server and not a reused pid, and the
-// socket's greeting shows it accepts connections.
+// socket file shows where it listens. (Connecting without logging in would
+// put an "Aborted connection" warning into the error log on every monitor.)
 
-import { createRequire } from 'node:module';
 import { fs } from '../framework/_builtins.js';
 import { exePath, isLive, readProcStat, type ProcStat } from '../apache/proc.js';
 import { readPidFile } from '../apache/pidfile.js';
@@ -50,38 +50,11 @@ export function serversUsing(datadir: string): number[] {
   return out;
 }
 
-export type Greeting = { readonly ok: true; readonly refused?: string } | { readonly ok: false; readonly problem: string };
-
-const require = createRequire(process.execPath);
-
-/**
- * Connects to the unix socket and reads the server's first packet: a
- * handshake (protocol 10) or an error packet ("Too many connections"),
- * both proof that the server answers. No login, no SQL.
- */
-export function greet(socket: string, ms: number): Promise<Greeting> {
-  const net = require('node:net') as typeof import('node:net');
-  return new Promise((resolve) => {
-    let buf = Buffer.alloc(0);
-    let done = false;
-    const c = net.createConnection({ path: socket });
-    const finish = (g: Greeting) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      c.destroy();
-      resolve(g);
-    };
-    const timer = setTimeout(() => finish({ ok: false, problem: `no greeting on socket ${socket} within ${ms} ms` }), ms);
-    c.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, problem: `cannot connect to socket ${socket}: ${e.code ?? e.message}` }));
-    c.on('close', () => finish({ ok: false, problem: `socket ${socket} closed before the server greeted` }));
-    c.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (buf.length < 5) return;
-      const first = buf[4];
-      if (first === 0x0a) return finish({ ok: true });
-      if (first === 0xff) return finish({ ok: true, refused: buf.subarray(7, buf.readUIntLE(0, 3) + 4).toString('utf8') });
-      finish({ ok: false, problem: `socket ${socket} does not speak the MySQL protocol (first byte 0x${first!.toString(16)})` });
-    });
-  });
+/** Undefined when `socket` is a listening unix socket's file, else what is wrong. */
+export function socketProblem(socket: string): string | undefined {
+  try {
+    return fs.statSync(socket).isSocket() ? undefined : `${socket} is not a socket`;
+  } catch (e) {
+    return `its socket ${socket} is missing (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
 }

@@ -85,6 +85,21 @@ export async function withSql<T>(login: Login, ctx: OcfContext, fn: (sql: Sql) =
   }
 }
 
+/**
+ * Whether the server answers on its socket: a login that succeeds or that
+ * the server refuses (access denied is an answer too).
+ */
+export async function answers(login: Login, ctx: OcfContext, ms: number): Promise<boolean> {
+  try {
+    await (await connect(login, ctx, ms)).close();
+    return true;
+  } catch (e) {
+    // server errors are 1000-1999; client and connector errors (refused, no file) are 2000 and up
+    const errno = errnoOf(e instanceof Error ? e.cause : undefined) ?? 0;
+    return errno >= 1000 && errno < 2000;
+  }
+}
+
 /** The agent's own login (heartbeat uses replication_user for all local SQL). */
 export function agentLogin(p: { socket: string; replication_user: string; replication_passwd: string }): Login {
   return { socket: p.socket, user: p.replication_user, password: p.replication_passwd, params: 'replication_user and replication_passwd' };

@@ -10,7 +10,8 @@ import { isLive, readProcStat } from '../apache/proc.js';
 import { splitWords } from '../apache/words.js';
 import { writableBy, type Account } from './account.js';
 import type { MariadbParams } from './params.js';
-import { greet, serverState, serversUsing } from './server.js';
+import { serverState, serversUsing } from './server.js';
+import { agentLogin, answers } from './sql.js';
 
 const POLL_MS = 20;
 
@@ -121,9 +122,8 @@ export async function startServer(p: MariadbParams, o: Owner, promotable: boolea
   const launcherTime = readProcStat(launcher)?.startTime;
   for (;;) {
     const st = serverState(p.pid);
-    if (st.kind === 'running' || fs.existsSync(p.socket)) {
-      const g = await greet(p.socket, Math.max(50, Math.min(1000, ctx.remaining() - 200)));
-      if (g.ok) return;
+    if (st.kind === 'running' && fs.existsSync(p.socket)) {
+      if (await answers(agentLogin(p), ctx, Math.max(50, Math.min(1000, ctx.remaining() - 200)))) return;
     }
     const l = readProcStat(launcher);
     const launcherAlive = isLive(l) && l.startTime === launcherTime;

@@ -60,6 +60,17 @@ function removeLeftovers(p: MariadbParams, pid: number): void {
 }
 
 export async function stopServer(p: MariadbParams, proc: ProcStat, promotable: boolean, ctx: OcfContext): Promise<void> {
+  const parent = safeParent(proc);
+  await stopMain(p, proc, parent, promotable, ctx);
+  // mysqld_safe exits by itself once its server ended cleanly; nothing may be left behind
+  if (parent && !(await waitGone(parent, 2000, ctx))) {
+    ctx.log.warn(`mysqld_safe pid ${parent.pid} did not exit after its server; sending SIGKILL`);
+    signal(parent, 'SIGKILL');
+    await waitGone(parent, ctx.remaining() - RESERVE_MS, ctx);
+  }
+}
+
+async function stopMain(p: MariadbParams, proc: ProcStat, parent: ProcStat | undefined, promotable: boolean, ctx: OcfContext): Promise<void> {
   const budget = () => ctx.remaining() - RESERVE_MS;
   const half = budget() / 2;
   const asked = await withSql(agentLogin(p), ctx, async (sql) => {
@@ -81,7 +92,6 @@ export async function stopServer(p: MariadbParams, proc: ProcStat, promotable: b
     ctx.log.info(`server pid ${proc.pid} stopped after SIGTERM`);
     return;
   }
-  const parent = safeParent(proc);
   ctx.log.warn(`server pid ${proc.pid} ignored SIGTERM; sending SIGKILL${parent ? ` (and to mysqld_safe pid ${parent.pid})` : ''}`);
   if (parent) signal(parent, 'SIGKILL');
   signal(proc, 'SIGKILL');

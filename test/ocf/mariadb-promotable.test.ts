@@ -189,4 +189,51 @@ ocf mon_b6 b monitor ${mon}
     expect(writes('b')).toEqual(['-v 1', '-D', '-v 1', '-v 3601', '-D']);
     expect(s.calls().some((l) => / crm_master /.test(l))).toBe(false);
   }, 60_000);
+  it('faults: no binary log, promoted node unreachable, wrong local or remote replication credentials: start 6/1 with a reason, nothing left running', async () => {
+    const c = await twoNodes();
+    const port = c.node('a').port;
+    const s = await mariadbScenario(
+      c,
+      `${HELPERS}
+nprocs() { n=0; for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = mariadbd ] && n=$((n+1)); done; echo $n; }
+ocf no_binlog b start OCF_RESKEY_additional_parameters=--skip-log-bin
+note procs0 "$(nprocs)"
+# a is down: b cannot follow it
+trans start b a
+nocf unreachable b start
+note procs1 "$(nprocs)"
+nocf wrong_local b start OCF_RESKEY_replication_passwd=wrong
+note procs2 "$(nprocs)"
+# a promoted, but its account for replicas has another password
+ocf start_a a start
+sql a "SET sql_log_bin=0; ALTER USER 'repl'@'127.0.0.%' IDENTIFIED BY 'another-one'"
+trans promote a ''
+nocf promote_a a promote
+trans start b a
+nocf wrong_remote b start
+note procs3 "$(nprocs)"
+ocf stop_a a stop
+note procs4 "$(nprocs)"
+`,
+    );
+    expect(s.sentinelAlive, s.ns.stderr).toBe(true);
+    const st = (l: string) => s.step(l);
+    expect(st('no_binlog').code, st('no_binlog').stderr).toBe(OCF.ERR_CONFIGURED);
+    expect(st('no_binlog').reason).toMatch(/a promotable clone needs binary logging: set log_bin \(and log_slave_updates\) in .*b\/my\.cnf/);
+    expect(s.note('procs0')).toBe('0');
+    expect(st('unreachable').code, st('unreachable').stderr).toBe(OCF.ERR_GENERIC);
+    expect(st('unreachable').reason).toMatch(new RegExp(`promoted node 127\\.0\\.0\\.2:${port} unreachable: .*Can't connect`));
+    expect(s.note('procs1')).toBe('0');
+    expect(st('wrong_local').code).toBe(OCF.ERR_GENERIC);
+    expect(st('wrong_local').reason).toMatch(/access denied for user 'repl' on socket .*b\/run\/mysqld\.sock: check replication_user and replication_passwd/);
+    expect(s.note('procs2')).toBe('0');
+    expect(st('start_a').code).toBe(OCF.SUCCESS);
+    expect(st('promote_a').code, st('promote_a').stderr).toBe(OCF.SUCCESS);
+    expect(st('wrong_remote').code).toBe(OCF.ERR_GENERIC);
+    expect(st('wrong_remote').reason).toMatch(new RegExp(`replication from 127\\.0\\.0\\.2:${port} stopped: IO thread error 1045: .*Access denied.*\\(check replication_user and replication_passwd\\)`));
+    // only a's server is left, then none
+    expect(s.note('procs3')).toBe('1');
+    expect(st('stop_a').code).toBe(OCF.SUCCESS);
+    expect(s.note('procs4')).toBe('0');
+  }, 60_000);
 });

@@ -129,7 +129,8 @@ ocf mon_a6 a monitor ${mon}
 ocf mon_b6 b monitor ${mon}
 `,
       // the pattern does not match its own grep's command line
-      { envExtra: { PW_RE: `[${REPL_PASSWD[0]}]${REPL_PASSWD.slice(1)}`, RSC } },
+      // generous backstops: 25 s on an idle machine, much more when other suites load both cores
+      { envExtra: { PW_RE: `[${REPL_PASSWD[0]}]${REPL_PASSWD.slice(1)}`, RSC }, timeoutMs: 170_000 },
     );
     expect(s.sentinelAlive, s.ns.stderr).toBe(true);
     const ok = (l: string, code: number = OCF.SUCCESS) => expect(s.step(l).code, `${l}: ${s.step(l).stderr}`).toBe(code);
@@ -188,7 +189,7 @@ ocf mon_b6 b monitor ${mon}
     expect(writes('a')).toEqual(['-v 1', '-v 3601', '-v 1', '-D']);
     expect(writes('b')).toEqual(['-v 1', '-D', '-v 1', '-v 3601', '-D']);
     expect(s.calls().some((l) => / crm_master /.test(l))).toBe(false);
-  }, 60_000);
+  }, 180_000);
   it('faults: no binary log, promoted node unreachable, wrong local or remote replication credentials: start 6/1 with a reason, nothing left running', async () => {
     const c = await twoNodes();
     const port = c.node('a').port;
@@ -215,6 +216,7 @@ note procs3 "$(nprocs)"
 ocf stop_a a stop
 note procs4 "$(nprocs)"
 `,
+      { timeoutMs: 110_000 },
     );
     expect(s.sentinelAlive, s.ns.stderr).toBe(true);
     const st = (l: string) => s.step(l);
@@ -235,5 +237,5 @@ note procs4 "$(nprocs)"
     expect(s.note('procs3')).toBe('1');
     expect(st('stop_a').code).toBe(OCF.SUCCESS);
     expect(s.note('procs4')).toBe('0');
-  }, 60_000);
+  }, 120_000);
 });

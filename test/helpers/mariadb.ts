@@ -186,6 +186,7 @@ export async function mariadbCluster(specs: readonly NodeSpec[], opts: ClusterOp
         PATH: `${STAND_INS}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
         CRM_STANDIN_DIR: crm,
         CRM_STANDIN_NODE: name,
+        CRM_STANDIN_NODES: nodes.map((x) => x.name).join(' '),
       };
     },
     async cleanup() {

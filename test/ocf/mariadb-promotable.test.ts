@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 async function twoNodes(): Promise<MariadbCluster> {
-  const c = await mariadbCluster([{ name: 'a', address: '127.0.0.2' }, { name: 'b', address: '127.0.0.3' }], { promotable: true });
+  return nodes([{ name: 'a', address: '127.0.0.2' }, { name: 'b', address: '127.0.0.3' }]);
+}
+
+async function nodes(specs: { name: string; address: string }[]): Promise<MariadbCluster> {
+  const c = await mariadbCluster(specs, { promotable: true });
   clusters.push(c);
   for (const n of c.nodes) {
     const d = join(c.dir, 'crm', 'attrs', n.name, 'forever');
@@ -36,7 +40,7 @@ const HELPERS = `
 # trans OP NODE PROMOTED: the notify_* variables of a transition doing OP on NODE while PROMOTED is promoted;
 # nocf passes them (Pacemaker gives them to the clone's actions and notifications alike)
 trans() {
-  op=$1; on=$2; promoted=$3; unp=; for n in a b; do [ "$n" = "$promoted" ] || unp="$unp $n"; done; unp=\${unp# }
+  op=$1; on=$2; promoted=$3; unp=; for n in \${NODES:-a b}; do [ "$n" = "$promoted" ] || unp="$unp $n"; done; unp=\${unp# }
   cat >"$OUT/notify.env" <<EOF
 ${M}_notify_\${op}_uname='$on'
 ${M}_notify_\${op}_resource='${RSC}:x'
@@ -44,8 +48,8 @@ ${M}_notify_promoted_uname='$promoted'
 ${M}_notify_master_uname='$promoted'
 ${M}_notify_unpromoted_uname='$unp'
 ${M}_notify_slave_uname='$unp'
-${M}_notify_active_uname='a b'
-${M}_notify_all_uname='a b'
+${M}_notify_active_uname='\${NODES:-a b}'
+${M}_notify_all_uname='\${NODES:-a b}'
 EOF
 }
 notify() { l=$1; n=$2; type=$3; nocf "$l" "$n" notify ${M}_notify_type=$type ${M}_notify_operation=$op; }
@@ -238,4 +242,59 @@ note procs4 "$(nprocs)"
     expect(st('stop_a').code).toBe(OCF.SUCCESS);
     expect(s.note('procs4')).toBe('0');
   }, 120_000);
+  it('beyond heartbeat: with the promoted node gone, the replica with the most data gets the highest score, and the scores hold', async () => {
+    const c = await nodes([{ name: 'a', address: '127.0.0.2' }, { name: 'b', address: '127.0.0.3' }, { name: 'c', address: '127.0.0.4' }]);
+    const s = await mariadbScenario(
+      c,
+      `${HELPERS}
+io_down() { ( . "$OUT/env.$1"; mariadb -u root -S "$OCF_RESKEY_socket" -e 'SHOW SLAVE STATUS\\G' ) | sed -n 's/^ *Last_IO_Errno: //p' | grep -qv '^0$' && echo down; }
+io_pos() { ( . "$OUT/env.$1"; mariadb -u root -S "$OCF_RESKEY_socket" -e 'SHOW SLAVE STATUS\\G' ) | sed -n 's/^ *Gtid_IO_Pos: //p'; }
+ocf start_a a start; ocf start_b b start; ocf start_c c start
+trans promote a ''
+nocf promote_a a promote
+notify post_b b post; notify post_c c post
+# c applies what it receives an hour late: it holds less data than b
+sql c "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=3600; START SLAVE"
+sql a "INSERT INTO palisade.t VALUES (1, 'b has it, c not yet')"
+wait_for 'b has it, c not yet' row b 1
+pos=$(sql a 'SELECT @@gtid_binlog_pos')
+wait_for "$pos" io_pos c
+ocf mon_b0 b monitor ${mon}
+ocf mon_c0 c monitor ${mon}
+note score0 "$(score b) $(score c)"
+# the promoted node dies
+kill -KILL $(cat "$DIR/a/run/mysqld.pid")
+wait_for down io_down b; wait_for down io_down c
+ocf mon_b1 b monitor ${mon}
+ocf mon_c1 c monitor ${mon}
+ocf mon_b2 b monitor ${mon}
+note score1 "$(score b) $(score c)"
+note rows "$(sql b 'SELECT COUNT(*) FROM palisade.t') $(sql c 'SELECT COUNT(*) FROM palisade.t')"
+ocf mon_b3 b monitor ${mon}
+ocf mon_c2 c monitor ${mon}
+note score2 "$(score b) $(score c)"
+ocf stop_b b stop; ocf stop_c c stop; ocf stop_a a stop
+note score3 "$(score a) $(score b) $(score c)"
+note gtid_attrs "$(ls $CRM/attrs/*/reboot | grep -c gtid_seq)"
+`,
+      { envExtra: { RSC, NODES: 'a b c' }, timeoutMs: 170_000 },
+    );
+    expect(s.sentinelAlive, s.ns.stderr).toBe(true);
+    for (const l of ['start_a', 'start_b', 'start_c', 'promote_a', 'post_b', 'post_c', 'mon_b0', 'mon_c0', 'mon_b1', 'mon_c1', 'mon_b2', 'mon_b3', 'mon_c2', 'stop_a', 'stop_b', 'stop_c']) {
+      expect(s.step(l).code, `${l}: ${s.step(l).stderr}`).toBe(OCF.SUCCESS);
+    }
+    // while the primary runs, both are plain candidates (heartbeat's 1)
+    expect(s.note('score0')).toBe('1 1');
+    expect(s.step('mon_b1').stderr).toMatch(/promoted node 127\.0\.0\.2:\d+ unreachable/);
+    expect(s.note('rows')).toBe('1 0');
+    expect(s.note('score1')).toBe('3 2');
+    expect(s.note('score2')).toBe('3 2');
+    const writes = (node: string) => s.calls().filter((l) => l.startsWith(`${node} crm_attribute -p ${RSC} -l reboot -v`)).map((l) => l.replace(/^.* -v /, ''));
+    // b: 1 at start, 2 ranked alone, 3 once c published; c: 1, then 2; nothing more on the later monitors
+    expect(writes('b')).toEqual(['1', '2', '3']);
+    expect(writes('c')).toEqual(['1', '2']);
+    // stop withdraws every instance, a's (already dead) too, and removes the published positions
+    expect(s.note('score3')).toBe('none none none');
+    expect(s.note('gtid_attrs')).toBe('0');
+  }, 180_000);
 });

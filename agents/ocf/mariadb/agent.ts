@@ -8,7 +8,7 @@ import { defineAgent, type OcfContext } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
 import { setPromotionScore } from '../framework/promotion.js';
 import { lookup } from './account.js';
-import { isPromotable, setNodeAttribute } from './cluster.js';
+import { gtidAttribute, isPromotable, setNodeAttribute } from './cluster.js';
 import { params, type MariadbParams } from './params.js';
 import { serverState, socketProblem, type ServerState } from './server.js';
 import { agentLogin, withSql, type Login, type Sql } from './sql.js';
@@ -38,8 +38,17 @@ function clearStale(p: MariadbParams, st: ServerState): void {
   }
 }
 
+/** A stopped or stopping instance is no candidate: no score, not readable, no published position. */
+async function withdraw(p: MariadbParams, ctx: OcfContext): Promise<void> {
+  await setPromotionScore(ctx, undefined);
+  await setNodeAttribute(ctx, p.reader_attribute, '0');
+  await setNodeAttribute(ctx, gtidAttribute(ctx), undefined);
+}
+
 async function stopped(p: MariadbParams, st: Extract<ServerState, { kind: 'stopped' }>, ctx: OcfContext): Promise<'stopped'> {
   if (ctx.action === 'stop' || ctx.action === 'start') clearStale(p, st);
+  // a stop of a server that is already gone (crashed, killed) still withdraws it, as heartbeat's stop does
+  if (ctx.action === 'stop' && isPromotable(ctx)) await withdraw(p, ctx);
   if (ctx.action !== 'monitor') return 'stopped';
   if (isPromotable(ctx)) await setPromotionScore(ctx, undefined);
   if (!ctx.isProbe && st.why === 'no-process') {
@@ -146,10 +155,7 @@ export const mariadb = defineAgent({
 
   async stop(p, ctx) {
     const promotable = isPromotable(ctx);
-    if (promotable) {
-      await setPromotionScore(ctx, undefined);
-      await setNodeAttribute(ctx, p.reader_attribute, '0');
-    }
+    if (promotable) await withdraw(p, ctx);
     const st = serverState(p.pid);
     if (st.kind === 'running') await (await import('./stop.js')).stopServer(p, st.proc, promotable, ctx);
   },

@@ -23,6 +23,12 @@ export async function localNode(ctx: OcfContext): Promise<string> {
   return n;
 }
 
+/** The cluster's nodes (crm_node -l: "<id> <name> <state>" per line). */
+export async function clusterNodes(ctx: OcfContext): Promise<string[]> {
+  const r = await ctx.mustRun(crmBinary(ctx, 'crm_node'), ['-l'], { timeoutMs: 10_000 });
+  return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)[1]).filter((n): n is string => n !== undefined && n !== '');
+}
+
 /** A node attribute; undefined when unset. */
 export async function nodeAttribute(ctx: OcfContext, name: string, lifetime: 'reboot' | 'forever', node?: string): Promise<string | undefined> {
   const args = [...(node ? ['--node', node] : []), '--lifetime', lifetime, '--name', name, '--query', '--quiet'];
@@ -31,16 +37,25 @@ export async function nodeAttribute(ctx: OcfContext, name: string, lifetime: 're
   return r.exitCode === 0 && v !== '' ? v : undefined;
 }
 
-/** Sets a transient attribute of this node, only when it changes (no CIB write on a steady monitor). */
-export async function setNodeAttribute(ctx: OcfContext, name: string, value: string): Promise<void> {
+/**
+ * Sets (or, for undefined, deletes) a transient attribute of this node, only
+ * when it changes: no CIB write on a steady monitor.
+ */
+export async function setNodeAttribute(ctx: OcfContext, name: string, value: string | undefined): Promise<void> {
   if ((await nodeAttribute(ctx, name, 'reboot')) === value) return;
-  const r = await ctx.run(crmBinary(ctx, 'crm_attribute'), ['--lifetime', 'reboot', '--name', name, '--update', value], { timeoutMs: 10_000 });
-  if (r.exitCode !== 0) ctx.log.warn(`could not set node attribute ${name}=${value}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  const op = value === undefined ? ['--delete'] : ['--update', value];
+  const r = await ctx.run(crmBinary(ctx, 'crm_attribute'), ['--lifetime', 'reboot', '--name', name, ...op], { timeoutMs: 10_000 });
+  if (r.exitCode !== 0) ctx.log.warn(`could not ${value === undefined ? 'delete' : 'set'} node attribute ${name}${value === undefined ? '' : `=${value}`}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
 }
 
 /** The clone's primitive name (the instance without ":N"). */
 export function resourceName(ctx: OcfContext): string {
   return ctx.instance.replace(/:\d+$/, '');
+}
+
+/** The node attribute in which a replica publishes its GTID position (see roles.ts). */
+export function gtidAttribute(ctx: OcfContext): string {
+  return `${resourceName(ctx)}_gtid_seq`;
 }
 
 /**

@@ -4,11 +4,15 @@
 // started or healthy replica, max_slave_lag + 1 for the promoted node, none
 // for a replica whose replication is broken, so it is never promoted while
 // a healthy candidate exists (ClusterLabs/resource-agents#1377, #1005).
+// Beyond heartbeat: once the promoted node is unreachable, the replicas'
+// data no longer changes, and each ranks itself by its GTID position
+// against the others' (published as node attributes): the one with the most
+// data gets the highest score, and the scores stay put.
 
 import type { Observed, OcfContext } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
 import { setPromotionScore } from '../framework/promotion.js';
-import { localNode, promotedNode, replicationHost, setNodeAttribute } from './cluster.js';
+import { clusterNodes, gtidAttribute, localNode, nodeAttribute, promotedNode, replicationHost, setNodeAttribute } from './cluster.js';
 import type { MariadbParams } from './params.js';
 import { awaitConnected, replicaStatus, replicateFrom, stopReplicating } from './replication.js';
 import type { Sql } from './sql.js';
@@ -38,7 +42,7 @@ export async function monitorRole(p: MariadbParams, sql: Sql, ctx: OcfContext): 
     case 'unreachable':
       // the promoted node is gone, not this replica: it stays a candidate for promotion
       ctx.log.warn(st.problem);
-      await setPromotionScore(ctx, REPLICA_SCORE);
+      await setPromotionScore(ctx, await rankedScore(sql, ctx));
       await setNodeAttribute(ctx, p.reader_attribute, '0');
       return 'running';
     case 'broken':
@@ -57,6 +61,31 @@ export async function monitorRole(p: MariadbParams, sql: Sql, ctx: OcfContext): 
       return 'running';
     }
   }
+}
+
+/** The sum of the sequence numbers of a GTID position ("0-1-57,1-2-3" -> 60). */
+export function gtidSeq(pos: string): number {
+  return pos.split(',').filter(Boolean).reduce((sum, g) => sum + Number(g.trim().split('-')[2] ?? 0), 0);
+}
+
+/**
+ * 2 + the number of other nodes that published a lower GTID position:
+ * monotonic in this replica's own position, so the order among replicas
+ * holds even when a stale value of some node is still published.
+ */
+async function rankedScore(sql: Sql, ctx: OcfContext): Promise<number> {
+  const [r] = await sql.query('SELECT @@global.gtid_slave_pos AS pos');
+  const mine = gtidSeq(String(r?.pos ?? ''));
+  const attr = gtidAttribute(ctx);
+  await setNodeAttribute(ctx, attr, String(mine));
+  const me = await localNode(ctx);
+  let lower = 0;
+  for (const node of await clusterNodes(ctx)) {
+    if (node === me) continue;
+    const theirs = Number(await nodeAttribute(ctx, attr, 'reboot', node));
+    if (Number.isFinite(theirs) && theirs < mine) lower++;
+  }
+  return REPLICA_SCORE + 1 + lower;
 }
 
 /** A server_id from the node name (FNV-1a), never 0 or the default 1. */
@@ -98,6 +127,7 @@ export async function afterStart(p: MariadbParams, sql: Sql, ctx: OcfContext): P
 export async function promote(p: MariadbParams, sql: Sql, ctx: OcfContext): Promise<void> {
   await stopReplicating(sql, ctx);
   await sql.query('SET GLOBAL read_only = OFF');
+  await setNodeAttribute(ctx, gtidAttribute(ctx), undefined);
   await setPromotionScore(ctx, promotedScore(p));
   await setNodeAttribute(ctx, p.reader_attribute, '1');
 }

@@ -19,7 +19,8 @@ import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentPath, exitReasonOf, heartbeatAgent, ocfEnv, REPO_ROOT } from './ocf.js';
+import { agentPath, heartbeatAgent, ocfEnv, REPO_ROOT } from './ocf.js';
+import { readText, scenarioFiles, type Step } from './scenario-files.js';
 import { runInPidns, type PidnsResult } from './pidns.js';
 
 export const MARIADBD = '/usr/sbin/mariadbd';
@@ -204,13 +205,7 @@ function idOf(db: 'passwd' | 'group', name: string): number {
 const uid = (n: string) => idOf('passwd', n);
 const gid = (n: string) => idOf('group', n);
 
-export interface Step {
-  readonly code: number;
-  readonly reason: string | undefined;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
+export type { Step } from './scenario-files.js';
 
 export interface Scenario {
   readonly ns: PidnsResult;
@@ -263,30 +258,15 @@ ${body}
     env: { ...process.env, NODE_EXTRA_CA_CERTS: undefined, HA_LOGFACILITY: 'none', AGENT, HEARTBEAT, OUT: out, DIR: c.dir, CRM: join(c.dir, 'crm'), ...opts.envExtra },
     timeoutMs: opts.timeoutMs ?? 55_000,
   });
-  const read = (f: string) => {
-    try {
-      return readFileSync(f, 'utf8');
-    } catch {
-      return '';
-    }
-  };
   return {
     ns,
     sentinelAlive: ns.sentinelAlive,
-    step(label) {
-      const rc = read(join(out, `${label}.rc`)).trim();
-      if (rc === '') throw new Error(`step ${label} did not run; script stderr: ${ns.stderr}`);
-      const stderr = read(join(out, `${label}.err`));
-      return { code: Number(rc), reason: exitReasonOf(stderr), stdout: read(join(out, `${label}.out`)), stderr, ms: Number(read(join(out, `${label}.ms`)).trim()) };
-    },
-    note(label) {
-      return read(join(out, `${label}.note`)).trim();
-    },
+    ...scenarioFiles(out, ns),
     calls() {
-      return read(join(c.dir, 'crm', 'calls.log')).split('\n').filter(Boolean);
+      return readText(join(c.dir, 'crm', 'calls.log')).split('\n').filter(Boolean);
     },
     attr(node, name, lifetime = 'reboot') {
-      const v = read(join(c.dir, 'crm', 'attrs', node, lifetime, name)).trim();
+      const v = readText(join(c.dir, 'crm', 'attrs', node, lifetime, name)).trim();
       return v === '' ? undefined : v;
     },
   };

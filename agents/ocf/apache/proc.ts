@@ -32,6 +32,22 @@ export function isLive(s: ProcStat | undefined): s is ProcStat {
   return s !== undefined && s.state !== 'Z' && s.state !== 'X';
 }
 
+/** The process `p` names has exited (or its pid now belongs to another process). */
+export function gone(p: ProcStat): boolean {
+  const now = readProcStat(p.pid);
+  return !isLive(now) || now.startTime !== p.startTime;
+}
+
+/** Signals `p` unless it is gone: never a reused pid. */
+export function signalProc(p: ProcStat, sig: NodeJS.Signals): void {
+  if (gone(p)) return;
+  try {
+    process.kill(p.pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+}
+
 /** Live processes of session `sid` (its leader included when alive). */
 export function sessionMembers(sid: number): ProcStat[] {
   const out: ProcStat[] = [];

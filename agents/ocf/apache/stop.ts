@@ -5,22 +5,8 @@
 import { fs, uptimeMs } from '../framework/_builtins.js';
 import type { OcfContext } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
-import { isLive, readProcStat, sessionMembers, type ProcStat } from './proc.js';
+import { gone, sessionMembers, signalProc, type ProcStat } from './proc.js';
 import type { ServerRef, ServerState } from './server.js';
-
-function gone(p: ProcStat): boolean {
-  const now = readProcStat(p.pid);
-  return !isLive(now) || now.startTime !== p.startTime;
-}
-
-function signal(p: ProcStat, sig: NodeJS.Signals): void {
-  if (gone(p)) return;
-  try {
-    process.kill(p.pid, sig);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-  }
-}
 
 /** Time left for the framework, which observes once more after stop. */
 const RESERVE_MS = 100;
@@ -43,12 +29,12 @@ async function endSession(sid: number, known: readonly ProcStat[], ctx: OcfConte
   const left = members.filter((m) => !gone(m));
   if (left.length === 0) return [];
   ctx.log.info(`sending SIGTERM to ${left.length} remaining process(es) of httpd session ${sid}: ${left.map((m) => m.pid).join(' ')}`);
-  for (const m of left) signal(m, 'SIGTERM');
+  for (const m of left) signalProc(m, 'SIGTERM');
   // orphaned event-MPM workers ignore SIGTERM: do not wait long for them
   if (await waitGone(left, Math.min(LEFTOVER_TERM_MS, (ctx.remaining() - RESERVE_MS) / 2), ctx)) return [];
   const stubborn = left.filter((m) => !gone(m));
   ctx.log.warn(`sending SIGKILL to ${stubborn.map((m) => m.pid).join(' ')}`);
-  for (const m of stubborn) signal(m, 'SIGKILL');
+  for (const m of stubborn) signalProc(m, 'SIGKILL');
   await waitGone(stubborn, ctx.remaining(), ctx);
   return stubborn.filter((m) => !gone(m));
 }
@@ -77,19 +63,19 @@ export async function stopServer(state: Exclude<ServerState, { kind: 'stopped' }
   const main = state.main;
   const budget = ctx.remaining() - RESERVE_MS;
   ctx.log.info(`attempting graceful stop of httpd pid ${main.pid} (SIGWINCH)`);
-  signal(main, 'SIGWINCH');
+  signalProc(main, 'SIGWINCH');
   let stopped = await waitGone([main], budget / 2, ctx);
   if (!stopped) {
     ctx.log.warn(`httpd pid ${main.pid} still running after ${Math.round(budget / 2)} ms of graceful stop; sending SIGTERM`);
-    signal(main, 'SIGTERM');
+    signalProc(main, 'SIGTERM');
     stopped = await waitGone([main], (ctx.remaining() - RESERVE_MS) / 2, ctx);
   }
   let killed = false;
   if (!stopped) {
     const members = sessionMembers(main.pid);
     ctx.log.warn(`httpd pid ${main.pid} ignored SIGTERM; sending SIGKILL to it and its ${members.length - 1} worker(s)`);
-    for (const m of members) signal(m, 'SIGKILL');
-    signal(main, 'SIGKILL');
+    for (const m of members) signalProc(m, 'SIGKILL');
+    signalProc(main, 'SIGKILL');
     killed = true;
     stopped = await waitGone([main], ctx.remaining() - RESERVE_MS, ctx);
     if (!stopped) throw new OcfError(OCF.ERR_GENERIC, `httpd pid ${main.pid} still running after SIGKILL`);

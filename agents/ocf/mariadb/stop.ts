@@ -8,27 +8,13 @@
 import { fs, uptimeMs } from '../framework/_builtins.js';
 import type { OcfContext } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
-import { isLive, readProcStat, type ProcStat } from '../apache/proc.js';
+import { gone, readProcStat, signalProc, type ProcStat } from '../apache/proc.js';
 import type { MariadbParams } from './params.js';
 import { agentLogin, withSql } from './sql.js';
 
 const POLL_MS = 10;
 /** Left for the framework's last look after stop. */
 const RESERVE_MS = 150;
-
-function gone(p: ProcStat): boolean {
-  const now = readProcStat(p.pid);
-  return !isLive(now) || now.startTime !== p.startTime;
-}
-
-function signal(p: ProcStat, sig: NodeJS.Signals): void {
-  if (gone(p)) return;
-  try {
-    process.kill(p.pid, sig);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-  }
-}
 
 async function waitGone(p: ProcStat, ms: number, ctx: OcfContext): Promise<boolean> {
   const until = uptimeMs() + ms;
@@ -65,7 +51,7 @@ export async function stopServer(p: MariadbParams, proc: ProcStat, promotable: b
   // mysqld_safe exits by itself once its server ended cleanly; nothing may be left behind
   if (parent && !(await waitGone(parent, 2000, ctx))) {
     ctx.log.warn(`mysqld_safe pid ${parent.pid} did not exit after its server; sending SIGKILL`);
-    signal(parent, 'SIGKILL');
+    signalProc(parent, 'SIGKILL');
     await waitGone(parent, ctx.remaining() - RESERVE_MS, ctx);
   }
 }
@@ -87,14 +73,14 @@ async function stopMain(p: MariadbParams, proc: ProcStat, parent: ProcStat | und
     return;
   }
   ctx.log.warn(`server pid ${proc.pid} still running; sending SIGTERM`);
-  signal(proc, 'SIGTERM');
+  signalProc(proc, 'SIGTERM');
   if (await waitGone(proc, budget() / 2, ctx)) {
     ctx.log.info(`server pid ${proc.pid} stopped after SIGTERM`);
     return;
   }
   ctx.log.warn(`server pid ${proc.pid} ignored SIGTERM; sending SIGKILL${parent ? ` (and to mysqld_safe pid ${parent.pid})` : ''}`);
-  if (parent) signal(parent, 'SIGKILL');
-  signal(proc, 'SIGKILL');
+  if (parent) signalProc(parent, 'SIGKILL');
+  signalProc(proc, 'SIGKILL');
   if (!(await waitGone(proc, budget(), ctx))) {
     throw new OcfError(OCF.ERR_GENERIC, `server pid ${proc.pid} is still running after SIGKILL: the node needs fencing`);
   }

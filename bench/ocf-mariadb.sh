@@ -33,7 +33,7 @@ skip-name-resolve
 log_bin=$dir/binlog/mariadb-bin
 log_slave_updates=ON
 CONF
-mariadb-install-db --defaults-file="$dir/my.cnf" --datadir="$dir/data" --user=mysql --skip-test-db >"$dir/install.log" 2>&1 \
+mariadb-install-db --defaults-file="$dir/my.cnf" --datadir="$dir/data" --user=mysql --skip-test-db --skip-name-resolve >"$dir/install.log" 2>&1 \
   || { cat "$dir/install.log" >&2; exit 1; }
 
 common=(--ours "$ours" --theirs "$theirs"

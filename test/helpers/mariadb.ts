@@ -14,7 +14,7 @@
 // crm_attribute, crm_master and crm_node are the recording stand-ins of
 // test/stand-ins/crm (store and call log under <dir>/crm).
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -107,7 +107,9 @@ const SETUP_SQL = [
 ].join('\n');
 
 function install(n: Omit<MariadbNode, 'params'>): void {
-  execFileSync('mariadb-install-db', [`--defaults-file=${n.config}`, `--datadir=${n.datadir}`, '--user=mysql', '--skip-test-db'], { stdio: 'pipe' });
+  // --skip-name-resolve: without it the script resolves the host name, which fails now and then on a loaded machine
+  const r = spawnSync('mariadb-install-db', [`--defaults-file=${n.config}`, `--datadir=${n.datadir}`, '--user=mysql', '--skip-test-db', '--skip-name-resolve'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mariadb-install-db for ${n.datadir} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout).slice(-1500)}`);
   // the accounts and the test table, written in bootstrap mode (no binary log, no server left running)
   execFileSync(MARIADBD, [`--defaults-file=${n.config}`, `--datadir=${n.datadir}`, '--user=mysql', '--bootstrap', `--log-error=${join(n.dir, 'bootstrap.log')}`], {
     input: SETUP_SQL,

@@ -1,5 +1,5 @@
 // SQL over the server's unix socket through the mariadb connector, loaded
-// only by the actions that need it (~20 ms of start-up). Passwords travel
+// only by the actions that need it (connector.ts). Passwords travel
 // over the socket; no client program, nothing on a command line.
 
 import type { OcfContext } from '../framework/agent.js';
@@ -40,7 +40,7 @@ export function errnoOf(e: unknown): number | undefined {
 }
 
 export async function connect(login: Login, ctx: OcfContext, connectMs = 10_000): Promise<Sql> {
-  const mariadb = await import('mariadb');
+  const mariadb = await (await import('./connector.js')).loadConnector();
   let conn: Awaited<ReturnType<typeof mariadb.createConnection>>;
   try {
     conn = await mariadb.createConnection({

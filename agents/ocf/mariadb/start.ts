@@ -97,7 +97,8 @@ async function initialise(p: MariadbParams, o: Owner, ctx: OcfContext): Promise<
   fs.mkdirSync(p.datadir, { recursive: true, mode: 0o750 });
   fs.chownSync(p.datadir, o.user.id, o.group.id);
   ctx.log.info(`initialising ${p.datadir} with ${tool}`);
-  await ctx.mustRun(tool, [`--defaults-file=${p.config}`, `--datadir=${p.datadir}`, `--user=${p.user}`, '--skip-test-db']);
+  // --skip-name-resolve: no accounts tied to this host's name, and no failure when it does not resolve
+  await ctx.mustRun(tool, [`--defaults-file=${p.config}`, `--datadir=${p.datadir}`, `--user=${p.user}`, '--skip-test-db', '--skip-name-resolve']);
 }
 
 export async function startServer(p: MariadbParams, o: Owner, promotable: boolean, ctx: OcfContext): Promise<void> {

@@ -117,6 +117,18 @@ wait_for 'written on b' row a 3
 note row3_a "$(row a 3)"
 note rows_a "$(sql a 'SELECT COUNT(*) FROM palisade.t')"
 
+# a restarts with no promoted node named (as at a cold start): an idle candidate, not broken replication;
+# the post-start notification then names b, and a follows it again
+ocf stop_a2 a stop
+ocf start_a2 a start
+ocf mon_a_cold a monitor ${mon}
+note score_cold "$(score a)"
+trans start a b
+notify post_start2_a a post; notify post_start2_b b post
+sql b "INSERT INTO palisade.t VALUES (5, 'after the cold start')"
+wait_for 'after the cold start' row a 5
+note row5_a "$(row a 5)"
+
 # break a: a row only a has (not logged), then the same key written on b
 sql a "SET sql_log_bin=0; INSERT INTO palisade.t VALUES (4, 'only on a')"
 sql b "INSERT INTO palisade.t VALUES (4, 'written on b')"
@@ -173,6 +185,9 @@ ocf mon_b6 b monitor ${mon}
     expect(s.note('score3')).toBe('1 3601');
     expect(s.note('row3_a')).toBe('written on b');
     expect(s.note('rows_a')).toBe('3');
+    for (const l of ['stop_a2', 'start_a2', 'mon_a_cold', 'post_start2_a', 'post_start2_b']) ok(l);
+    expect(s.note('score_cold')).toBe('1');
+    expect(s.note('row5_a')).toBe('after the cold start');
 
     // the broken replica fails its monitor with a reason and loses its score; the promoted node is unaffected
     ok('mon_a4', OCF.ERR_GENERIC);
@@ -190,7 +205,7 @@ ocf mon_b6 b monitor ${mon}
     // scores were written only on change (no bouncing, ClusterLabs/resource-agents#1850), always with crm_attribute -p
     const writes = (node: string) =>
       s.calls().filter((l) => l.startsWith(`${node} crm_attribute -p ${RSC} -l reboot`) && !/ -G /.test(l)).map((l) => l.replace(/^.* -l reboot /, ''));
-    expect(writes('a')).toEqual(['-v 1', '-v 3601', '-v 1', '-D']);
+    expect(writes('a')).toEqual(['-v 1', '-v 3601', '-v 1', '-D', '-v 1', '-D']);
     expect(writes('b')).toEqual(['-v 1', '-D', '-v 1', '-v 3601', '-D']);
     expect(s.calls().some((l) => / crm_master /.test(l))).toBe(false);
   }, 180_000);

@@ -14,7 +14,7 @@ export type Replica =
   | { readonly kind: 'none' }
   | { readonly kind: 'healthy'; readonly host: string; readonly port: number; readonly lag: number | undefined }
   | { readonly kind: 'unreachable'; readonly host: string; readonly port: number; readonly errno: number; readonly problem: string }
-  | { readonly kind: 'broken'; readonly host: string; readonly port: number; readonly problem: string };
+  | { readonly kind: 'broken'; readonly host: string; readonly port: number; readonly errno: number; readonly problem: string };
 
 const str = (r: Row, k: string): string => String(r[k] ?? '');
 const num = (r: Row, k: string): number => Number(r[k] ?? 0);
@@ -29,9 +29,9 @@ export async function replicaStatus(sql: Sql): Promise<Replica> {
   const sqlRunning = str(r, 'Slave_SQL_Running');
   const ioRunning = str(r, 'Slave_IO_Running');
   if (num(r, 'Last_SQL_Errno') !== 0) {
-    return { kind: 'broken', host, port, problem: `replication from ${where} stopped: SQL thread error ${num(r, 'Last_SQL_Errno')}: ${str(r, 'Last_SQL_Error')}` };
+    return { kind: 'broken', host, port, errno: num(r, 'Last_SQL_Errno'), problem: `replication from ${where} stopped: SQL thread error ${num(r, 'Last_SQL_Errno')}: ${str(r, 'Last_SQL_Error')}` };
   }
-  if (sqlRunning !== 'Yes') return { kind: 'broken', host, port, problem: `replication from ${where} is stopped (SQL thread not running)` };
+  if (sqlRunning !== 'Yes') return { kind: 'broken', host, port, errno: 0, problem: `replication from ${where} is stopped (SQL thread not running)` };
   const ioErrno = num(r, 'Last_IO_Errno');
   if (ioRunning !== 'Yes') {
     if (UNREACHABLE.has(ioErrno) || (ioRunning === 'Connecting' && ioErrno === 0)) {
@@ -39,9 +39,9 @@ export async function replicaStatus(sql: Sql): Promise<Replica> {
     }
     if (ioErrno !== 0) {
       const hint = ioErrno === 1045 ? ' (check replication_user and replication_passwd)' : '';
-      return { kind: 'broken', host, port, problem: `replication from ${where} stopped: IO thread error ${ioErrno}: ${str(r, 'Last_IO_Error')}${hint}` };
+      return { kind: 'broken', host, port, errno: ioErrno, problem: `replication from ${where} stopped: IO thread error ${ioErrno}: ${str(r, 'Last_IO_Error')}${hint}` };
     }
-    return { kind: 'broken', host, port, problem: `replication from ${where} is stopped (IO thread not running)` };
+    return { kind: 'broken', host, port, errno: 0, problem: `replication from ${where} is stopped (IO thread not running)` };
   }
   const lag = r.Seconds_Behind_Master === null || r.Seconds_Behind_Master === undefined ? undefined : num(r, 'Seconds_Behind_Master');
   return { kind: 'healthy', host, port, lag };
@@ -84,7 +84,12 @@ export async function awaitConnected(sql: Sql, ms: number, ctx: OcfContext): Pro
   for (;;) {
     const st = await replicaStatus(sql);
     if (st.kind === 'healthy') return;
-    if (st.kind === 'broken') throw new OcfError(OCF.ERR_GENERIC, st.problem);
+    // right after START SLAVE the threads may not run yet: only an error is final
+    if (st.kind === 'broken' && (st.errno !== 0 || Date.now() >= until || ctx.remaining() < 500)) throw new OcfError(OCF.ERR_GENERIC, st.problem);
+    if (st.kind === 'broken') {
+      await ctx.sleep(20);
+      continue;
+    }
     if (st.kind === 'none') throw new OcfError(OCF.ERR_GENERIC, 'replication is not configured after CHANGE MASTER');
     // a failed attempt is retried only after master_connect_retry (60 s): no use waiting for it
     if (st.errno !== 0 || Date.now() >= until || ctx.remaining() < 500) throw new OcfError(OCF.ERR_GENERIC, st.problem);

@@ -120,7 +120,12 @@ export async function afterStart(p: MariadbParams, sql: Sql, ctx: OcfContext): P
     ctx.log.info(`server_id not configured; using ${id}, derived from the node name`);
   }
   await setNodeAttribute(ctx, p.reader_attribute, '0');
-  await follow(p, sql, ctx, Math.min(10_000, ctx.remaining() / 2));
+  if (!(await follow(p, sql, ctx, Math.min(10_000, ctx.remaining() / 2)))) {
+    // no promoted node yet (a cold start): a replication set-up from before the restart, idle under
+    // --skip-slave-start, would read as stopped replication; the position stays in gtid_slave_pos
+    await sql.query('STOP SLAVE');
+    await sql.query('RESET SLAVE ALL');
+  }
   await setPromotionScore(ctx, REPLICA_SCORE);
 }
 
@@ -153,5 +158,6 @@ export async function notifyFollow(p: MariadbParams, sql: Sql, ctx: OcfContext):
     if (primary !== undefined && primary !== (await localNode(ctx))) ctx.log.warn(`this instance is writable but ${primary} is the promoted node`);
     return;
   }
-  await follow(p, sql, ctx, 0);
+  // wait for the threads to run, so the next monitor does not see them still starting
+  await follow(p, sql, ctx, Math.min(5000, ctx.remaining() / 2));
 }

@@ -22,14 +22,15 @@ command -v mariadb-install-db >/dev/null || { echo "ocf-mariadb.sh: mariadb-inst
 dir=$(mktemp -d /tmp/pal-bench-mariadb.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 chmod 755 "$dir"
-mkdir -p "$dir/run" "$dir/log" "$dir/binlog" "$dir/crm"
-chown mysql:mysql "$dir/run" "$dir/log" "$dir/binlog"
+mkdir -p "$dir/run" "$dir/log" "$dir/binlog" "$dir/tmp" "$dir/crm"
+chown mysql:mysql "$dir/run" "$dir/log" "$dir/binlog" "$dir/tmp"
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.2',()=>{console.log(s.address().port);s.close()})")
 cat >"$dir/my.cnf" <<CONF
 [mysqld]
 bind-address=127.0.0.2
 port=$port
 skip-name-resolve
+tmpdir=$dir/tmp
 log_bin=$dir/binlog/mariadb-bin
 log_slave_updates=ON
 CONF

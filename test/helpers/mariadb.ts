@@ -125,8 +125,8 @@ export async function mariadbCluster(specs: readonly NodeSpec[], opts: ClusterOp
   const shared = promotable ? await commonPort(specs.map((s) => s.address)) : undefined;
   for (const s of specs) {
     const nd = join(dir, s.name);
-    for (const d of ['', 'run', 'log', 'binlog']) mkdirSync(join(nd, d), { recursive: true, mode: 0o755 });
-    for (const d of ['run', 'log', 'binlog']) chownSync(join(nd, d), uid('mysql'), gid('mysql'));
+    for (const d of ['', 'run', 'log', 'binlog', 'tmp']) mkdirSync(join(nd, d), { recursive: true, mode: 0o755 });
+    for (const d of ['run', 'log', 'binlog', 'tmp']) chownSync(join(nd, d), uid('mysql'), gid('mysql'));
     const port = shared ?? (await freePortOn(s.address));
     const config = join(nd, 'my.cnf');
     writeFileSync(
@@ -137,6 +137,8 @@ export async function mariadbCluster(specs: readonly NodeSpec[], opts: ClusterOp
         `bind-address=${s.address}`,
         `port=${port}`,
         'skip-name-resolve',
+        // temporary tables are named after the server's pid: servers in other PID namespaces may share it
+        `tmpdir=${join(nd, 'tmp')}`,
         ...(promotable ? [`log_bin=${join(nd, 'binlog', 'mariadb-bin')}`, 'log_slave_updates=ON', 'binlog_format=ROW'] : []),
         opts.extraConfig ?? '',
         '',

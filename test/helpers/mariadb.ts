@@ -119,6 +119,16 @@ function install(n: Omit<MariadbNode, 'params'>): void {
 
 export async function mariadbCluster(specs: readonly NodeSpec[], opts: ClusterOptions = {}): Promise<MariadbCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'pal-mariadb-'));
+  try {
+    return await makeCluster(dir, specs, opts);
+  } catch (e) {
+    // a failed set-up (mariadb-install-db) leaves nothing behind either
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function makeCluster(dir: string, specs: readonly NodeSpec[], opts: ClusterOptions): Promise<MariadbCluster> {
   chmodSync(dir, 0o755);
   const nodes: MariadbNode[] = [];
   const promotable = opts.promotable ?? false;

@@ -26,6 +26,8 @@ export interface InstallOptions {
 
 const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const COMPAT_NAMES = ['fence_xvm', 'fence_virt'] as const;
+/** OCF agents also installed under the heartbeat agent's name, so switching means changing only the provider. */
+export const OCF_ALIASES: Readonly<Record<string, string>> = Object.freeze({ mysql: 'mariadb' });
 
 interface Link {
   readonly link: string;
@@ -40,7 +42,11 @@ export function installPlan(opts: InstallOptions): Link[] {
   return [
     ...['fence_palisade', 'palisaded', 'palisade'].map((name) => ({ link: join(opts.sbinDir, name), target: join(DIST, 'bin', `${name}.cjs`), compat: false })),
     ...compat.map((name) => ({ link: join(opts.sbinDir, name), target: fence, compat: true })),
-    ...ocfAgents.map((name) => ({ link: join(opts.ocfRoot, 'resource.d/palisade', name), target: join(DIST, 'bin/ocf', `${name}.cjs`), compat: false })),
+    ...[...ocfAgents.map((name) => [name, name]), ...Object.entries(OCF_ALIASES)].map(([name, agent]) => ({
+      link: join(opts.ocfRoot, 'resource.d/palisade', name!),
+      target: join(DIST, 'bin/ocf', `${agent}.cjs`),
+      compat: false,
+    })),
   ];
 }
 

@@ -3,4 +3,4 @@
 // dist/bin/ocf/N.cjs and `palisade install` links that file as
 // OCF_ROOT/resource.d/palisade/N. Adding an agent adds one line here.
 
-export const ocfAgents: readonly string[] = Object.freeze(['IPaddr2', 'Filesystem', 'apache', 'drbd']);
+export const ocfAgents: readonly string[] = Object.freeze(['IPaddr2', 'Filesystem', 'apache', 'drbd', 'mariadb']);

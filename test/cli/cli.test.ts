@@ -71,7 +71,7 @@ describe('palisade install', () => {
     const ocf = join(ws.dir, 'ocf');
     const r = await palisadeCli(['install', '--sbin-dir', sbin, '--ocf-root', ocf]);
     expect(r.exitCode, r.stderr).toBe(0);
-    for (const name of ['IPaddr2', 'Filesystem', 'apache']) {
+    for (const name of ['IPaddr2', 'Filesystem', 'apache', 'mariadb', 'mysql']) {
       const link = join(ocf, 'resource.d/palisade', name);
       expect((await lstat(link)).isSymbolicLink()).toBe(true);
       const md = await execa(link, ['meta-data'], { reject: false, env: { ...process.env, OCF_ROOT: ocf } });

@@ -6,6 +6,7 @@
 // and whatever is installed there cannot make this test skip.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ocfAgents } from '../../agents/ocf/registry.js';
+import { OCF_ALIASES } from '../../cli/install.js';
 import { Workspace } from '../helpers/fence-daemons.js';
 import { privateInstall, type PrivateInstall } from '../helpers/private-install.js';
 
@@ -24,7 +25,7 @@ describe('Pacemaker sees the installed agents', () => {
   it('crm_resource lists the palisade provider\'s agents and reads their meta-data', async () => {
     const list = await inst.run('crm_resource', ['--list-agents', 'ocf:palisade']);
     expect(list.exitCode, list.stderr).toBe(0);
-    expect(list.stdout.split('\n').filter(Boolean).sort()).toEqual([...ocfAgents].sort());
+    expect(list.stdout.split('\n').filter(Boolean).sort()).toEqual([...ocfAgents, ...Object.keys(OCF_ALIASES)].sort());
     for (const agent of ocfAgents) {
       const md = await inst.run('crm_resource', ['--show-metadata', `ocf:palisade:${agent}`]);
       expect(md.exitCode, `${agent}: ${md.stderr}`).toBe(0);

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lstat } from 'node:fs/promises';
 import { ocfAgents } from '../../agents/ocf/registry.js';
+import { OCF_ALIASES } from '../../cli/install.js';
 import { privateInstall, type PrivateInstall } from '../helpers/private-install.js';
 
 describe('privateInstall', () => {
@@ -14,7 +15,7 @@ describe('privateInstall', () => {
   it('Pacemaker lists every registered agent and the fence agent inside the namespace', async () => {
     const ocf = await inst.run('crm_resource', ['--list-agents', 'ocf:palisade']);
     expect(ocf.exitCode, ocf.stderr).toBe(0);
-    expect(ocf.stdout.split('\n').filter(Boolean).sort()).toEqual([...ocfAgents].sort());
+    expect(ocf.stdout.split('\n').filter(Boolean).sort()).toEqual([...ocfAgents, ...Object.keys(OCF_ALIASES)].sort());
     const fence = await inst.run('stonith_admin', ['--list-installed']);
     expect(fence.stdout).toMatch(/^fence_palisade$/m);
   });

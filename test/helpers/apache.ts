@@ -16,7 +16,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentPath, exitReasonOf, heartbeatAgent, ocfEnv } from './ocf.js';
+import { agentPath, heartbeatAgent, ocfEnv } from './ocf.js';
+import { scenarioFiles, type Step } from './scenario-files.js';
 import { runInPidns, type PidnsResult } from './pidns.js';
 
 export const HTTPD = '/usr/sbin/apache2';
@@ -172,13 +173,7 @@ export async function apacheFixture(opts: FixtureOptions = {}): Promise<ApacheFi
   return fx;
 }
 
-export interface Step {
-  readonly code: number;
-  readonly reason: string | undefined;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
+export type { Step } from './scenario-files.js';
 
 export interface Scenario {
   readonly ns: PidnsResult;
@@ -222,30 +217,5 @@ ${body}
 `;
   // below vitest's 60 s test timeout, so a hung scenario fails with its own output
   const ns = await runInPidns(script, { env, timeoutMs: opts.timeoutMs ?? 50_000 });
-  const read = (f: string) => {
-    try {
-      return readFileSync(join(out, f), 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  return {
-    ns,
-    sentinelAlive: ns.sentinelAlive,
-    step(label) {
-      const rc = read(`${label}.rc`).trim();
-      if (rc === '') throw new Error(`step ${label} did not run; script stderr: ${ns.stderr}`);
-      const stderr = read(`${label}.err`);
-      return {
-        code: Number(rc),
-        reason: exitReasonOf(stderr),
-        stdout: read(`${label}.out`),
-        stderr,
-        ms: Number(read(`${label}.ms`).trim()),
-      };
-    },
-    note(label) {
-      return read(`${label}.note`).trim();
-    },
-  };
+  return { ns, sentinelAlive: ns.sentinelAlive, ...scenarioFiles(out, ns) };
 }

@@ -6,18 +6,7 @@
 
 import { fs } from '../framework/_builtins.js';
 
-// The mariadb agent (being written in parallel) imports these from here;
-// new code imports them from framework/processes.ts.
-export { isLive, readProcStat, type ProcStat } from '../framework/processes.js';
-
-/** The program a process runs; undefined when it is gone or we may not look. */
-export function exePath(pid: number): string | undefined {
-  try {
-    return fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
-  } catch {
-    return undefined;
-  }
-}
+import { exePath } from '../framework/processes.js';
 
 export function cmdline(pid: number): string[] | undefined {
   try {

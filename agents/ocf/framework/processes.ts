@@ -113,3 +113,12 @@ export function readPidRecord(file: string): ProcessRef | undefined {
   const startTime = Number(m[2]);
   return Number.isSafeInteger(pid) && Number.isSafeInteger(startTime) ? { pid, startTime } : undefined;
 }
+
+/** The program a process runs; undefined when it is gone or we may not look. */
+export function exePath(pid: number, procRoot = '/proc'): string | undefined {
+  try {
+    return fs.readlinkSync(`${procRoot}/${pid}/exe`).replace(/ \(deleted\)$/, '');
+  } catch {
+    return undefined;
+  }
+}

@@ -151,7 +151,3 @@ export function otherMountsOfDevice(mounts: readonly MountEntry[], top: MountEnt
   );
   return unmountOrder(list, mounts);
 }
-
-export function deviceNumber(m: MountEntry): string {
-  return `${m.major}:${m.minor}`;
-}

@@ -12,8 +12,6 @@ import { checkBroadcast, parseIp, parsePrefix, type ParsedIp } from './addr.js';
 import { linkIsDown, Net, type Found } from './net.js';
 import type { ArpSender } from './senders.js';
 
-const IFNAME = /^[^\s/:]{1,15}$/;
-
 const params = {
   ip: param.string({
     shortdesc: 'IPv4 or IPv6 address',

@@ -9,10 +9,10 @@ import { fs, uptimeMs } from '../framework/_builtins.js';
 import type { OcfContext } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
 import { readProcStat, signalIfSame, stillRunning, type ProcStat } from '../framework/processes.js';
-
-const gone = (p: ProcStat): boolean => !stillRunning(p);
 import type { MariadbParams } from './params.js';
 import { agentLogin, withSql } from './sql.js';
+
+const gone = (p: ProcStat): boolean => !stillRunning(p);
 
 const POLL_MS = 10;
 /** Left for the framework's last look after stop. */

@@ -21,7 +21,7 @@ afterAll(async () => {
 const probe = 'OCF_RESKEY_CRM_meta_interval=0';
 const recurring = 'OCF_RESKEY_CRM_meta_interval=20000';
 /** Live mariadbd/mysqld_safe processes of the namespace. */
-const PROCS = `procs() { for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null) || continue; case "$c" in mariadbd|mysqld_safe) s=$(cat $p/stat 2>/dev/null); st=\${s##*) }; [ "\${st%% *}" = Z ] || echo "\${p#/proc/} $c";; esac; done; }`;
+const PROCS = `procs() { for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null) || continue; case "$c" in mariadbd|mysqld_safe) s=$(cat $p/stat 2>/dev/null) || continue; st=\${s##*) }; case "\${st%% *}" in Z|X) continue;; esac; echo "\${p#/proc/} $c";; esac; done; }`;
 
 describe('meta-data', () => {
   it('validates against ra-api-1.dtd and the RelaxNG schema, with every heartbeat mysql parameter and default', async () => {

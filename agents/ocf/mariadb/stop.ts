@@ -8,11 +8,25 @@
 import { fs, uptimeMs } from '../framework/_builtins.js';
 import type { OcfContext } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
-import { readProcStat, signalIfSame, stillRunning, type ProcStat } from '../framework/processes.js';
+import { isLive, readProcStat, signalIfSame, stillRunning, type ProcStat } from '../framework/processes.js';
 import type { MariadbParams } from './params.js';
 import { agentLogin, withSql } from './sql.js';
 
-const gone = (p: ProcStat): boolean => !stillRunning(p);
+/**
+ * The process has exited: its pid is gone or another process's, or its
+ * leader is a zombie with no thread left running. A killed mariadbd's
+ * leader turns zombie before its other threads have let go of the datadir.
+ */
+function gone(p: ProcStat): boolean {
+  if (stillRunning(p)) return false;
+  const now = readProcStat(p.pid);
+  if (!now || now.startTime !== p.startTime) return true;
+  try {
+    return fs.readdirSync(`/proc/${p.pid}/task`).every((tid) => !isLive(readProcStat(Number(tid))));
+  } catch {
+    return true;
+  }
+}
 
 const POLL_MS = 10;
 /** Left for the framework's last look after stop. */
@@ -28,14 +42,27 @@ async function waitGone(p: ProcStat, ms: number, ctx: OcfContext): Promise<boole
   }
 }
 
-/** mysqld_safe restarts a server that died of a signal: it goes first. */
-function safeParent(p: ProcStat): ProcStat | undefined {
-  try {
-    const comm = fs.readFileSync(`/proc/${p.ppid}/comm`, 'utf8').trim();
-    return /^(mysqld_safe|mariadbd-safe)$/.test(comm) ? readProcStat(p.ppid) : undefined;
-  } catch {
-    return undefined;
+/**
+ * mysqld_safe restarts a server that died of a signal, so it goes first. Its
+ * shell may run the server from a subshell (also named mysqld_safe): every
+ * mysqld_safe above the server counts, outermost first.
+ */
+function safeAncestors(p: ProcStat): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (let pid = p.ppid; pid > 1 && out.length < 8; ) {
+    let comm: string;
+    try {
+      comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      break;
+    }
+    if (!/^(mysqld_safe|mariadbd-safe)$/.test(comm)) break;
+    const st = readProcStat(pid);
+    if (!st) break;
+    out.unshift(st);
+    pid = st.ppid;
   }
+  return out;
 }
 
 function removeLeftovers(p: MariadbParams, pid: number): void {
@@ -48,17 +75,20 @@ function removeLeftovers(p: MariadbParams, pid: number): void {
 }
 
 export async function stopServer(p: MariadbParams, proc: ProcStat, promotable: boolean, ctx: OcfContext): Promise<void> {
-  const parent = safeParent(proc);
-  await stopMain(p, proc, parent, promotable, ctx);
+  const safe = safeAncestors(proc);
+  await stopMain(p, proc, safe, promotable, ctx);
   // mysqld_safe exits by itself once its server ended cleanly; nothing may be left behind
-  if (parent && !(await waitGone(parent, 2000, ctx))) {
+  for (const parent of safe) {
+    if (await waitGone(parent, 2000, ctx)) continue;
     ctx.log.warn(`mysqld_safe pid ${parent.pid} did not exit after its server; sending SIGKILL`);
     signalIfSame(parent, 'SIGKILL');
-    await waitGone(parent, ctx.remaining() - RESERVE_MS, ctx);
+    if (!(await waitGone(parent, ctx.remaining() - RESERVE_MS, ctx))) {
+      throw new OcfError(OCF.ERR_GENERIC, `mysqld_safe pid ${parent.pid} is still running after SIGKILL: the node needs fencing`);
+    }
   }
 }
 
-async function stopMain(p: MariadbParams, proc: ProcStat, parent: ProcStat | undefined, promotable: boolean, ctx: OcfContext): Promise<void> {
+async function stopMain(p: MariadbParams, proc: ProcStat, safe: readonly ProcStat[], promotable: boolean, ctx: OcfContext): Promise<void> {
   const budget = () => ctx.remaining() - RESERVE_MS;
   const half = budget() / 2;
   const asked = await withSql(agentLogin(p), ctx, async (sql) => {
@@ -80,8 +110,8 @@ async function stopMain(p: MariadbParams, proc: ProcStat, parent: ProcStat | und
     ctx.log.info(`server pid ${proc.pid} stopped after SIGTERM`);
     return;
   }
-  ctx.log.warn(`server pid ${proc.pid} ignored SIGTERM; sending SIGKILL${parent ? ` (and to mysqld_safe pid ${parent.pid})` : ''}`);
-  if (parent) signalIfSame(parent, 'SIGKILL');
+  ctx.log.warn(`server pid ${proc.pid} ignored SIGTERM; sending SIGKILL${safe.length ? ` (and to mysqld_safe pid ${safe.map((a) => a.pid).join(' ')})` : ''}`);
+  for (const a of safe) signalIfSame(a, 'SIGKILL');
   signalIfSame(proc, 'SIGKILL');
   if (!(await waitGone(proc, budget(), ctx))) {
     throw new OcfError(OCF.ERR_GENERIC, `server pid ${proc.pid} is still running after SIGKILL: the node needs fencing`);

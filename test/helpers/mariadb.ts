@@ -14,6 +14,7 @@
 // crm_attribute, crm_master and crm_node are the recording stand-ins of
 // test/stand-ins/crm (store and call log under <dir>/crm).
 
+import { afterAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -283,5 +284,18 @@ ${body}
       const v = readText(join(c.dir, 'crm', 'attrs', node, lifetime, name)).trim();
       return v === '' ? undefined : v;
     },
+  };
+}
+
+/** `single(options)` makes a one-node cluster ("a" on 127.0.0.2); all are removed after the test file. */
+export function singleNodeClusters(): (o?: ClusterOptions) => Promise<MariadbCluster> {
+  const made: MariadbCluster[] = [];
+  afterAll(async () => {
+    for (const c of made) await c.cleanup();
+  });
+  return async (o = {}) => {
+    const c = await mariadbCluster([{ name: 'a', address: '127.0.0.2' }], o);
+    made.push(c);
+    return c;
   };
 }

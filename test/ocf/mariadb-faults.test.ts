@@ -4,19 +4,11 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OCF } from '../../agents/ocf/framework/exit.js';
-import { mariadbCluster, mariadbScenario, type ClusterOptions, type MariadbCluster, type Scenario } from '../helpers/mariadb.js';
+import { mariadbScenario, type Scenario, singleNodeClusters } from '../helpers/mariadb.js';
 
-const clusters: MariadbCluster[] = [];
-async function single(o: ClusterOptions = {}): Promise<MariadbCluster> {
-  const c = await mariadbCluster([{ name: 'a', address: '127.0.0.2' }], o);
-  clusters.push(c);
-  return c;
-}
-afterAll(async () => {
-  for (const c of clusters) await c.cleanup();
-});
+const single = singleNodeClusters();
 
 const probe = 'OCF_RESKEY_CRM_meta_interval=0';
 const PROCS = `nprocs() { n=0; for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null) || continue; case "$c" in mariadbd|mysqld_safe) s=$(cat $p/stat 2>/dev/null) || continue; st=\${s##*) }; case "\${st%% *}" in Z|X) continue;; esac; n=$((n+1));; esac; done; echo $n; }`;

@@ -3,20 +3,12 @@
 // (test/helpers/mariadb.ts). Everything that starts or stops a server runs
 // in its own PID namespace with a sentinel that must survive.
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OCF } from '../../agents/ocf/framework/exit.js';
-import { AGENT, HEARTBEAT, MYSQLD_SAFE, mariadbCluster, mariadbScenario, type ClusterOptions, type MariadbCluster } from '../helpers/mariadb.js';
+import { AGENT, HEARTBEAT, MYSQLD_SAFE, mariadbScenario, singleNodeClusters } from '../helpers/mariadb.js';
 import { ocfEnv, runOcf, spawnCollect, validateMetadata } from '../helpers/ocf.js';
 
-const clusters: MariadbCluster[] = [];
-async function single(o: ClusterOptions = {}): Promise<MariadbCluster> {
-  const c = await mariadbCluster([{ name: 'a', address: '127.0.0.2' }], o);
-  clusters.push(c);
-  return c;
-}
-afterAll(async () => {
-  for (const c of clusters) await c.cleanup();
-});
+const single = singleNodeClusters();
 
 const probe = 'OCF_RESKEY_CRM_meta_interval=0';
 const recurring = 'OCF_RESKEY_CRM_meta_interval=20000';

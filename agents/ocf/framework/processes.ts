@@ -51,10 +51,20 @@ export function isLive(s: ProcStat | undefined): s is ProcStat {
   return s !== undefined && s.state !== 'Z' && s.state !== 'X';
 }
 
-/** The same process as `p` is still running (not exited, not a zombie, not a reused pid). */
+/**
+ * The same process as `p` is still running (not exited, not a reused pid).
+ * A killed multi-threaded process's leader turns zombie before its other
+ * threads have exited and let go of its files: it runs while any thread does.
+ */
 export function stillRunning(p: ProcessRef, procRoot = '/proc'): boolean {
   const now = readProcStat(p.pid, procRoot);
-  return isLive(now) && now.startTime === p.startTime;
+  if (!now || now.startTime !== p.startTime) return false;
+  if (isLive(now)) return true;
+  try {
+    return fs.readdirSync(`${procRoot}/${p.pid}/task`).some((tid) => isLive(readProcStat(Number(tid), procRoot)));
+  } catch {
+    return false;
+  }
 }
 
 /** The live process with this pid, as a reference to signal later. */

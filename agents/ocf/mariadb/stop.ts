@@ -8,25 +8,11 @@
 import { fs, uptimeMs } from '../framework/_builtins.js';
 import type { OcfContext } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
-import { isLive, readProcStat, signalIfSame, stillRunning, type ProcStat } from '../framework/processes.js';
+import { readProcStat, signalIfSame, stillRunning, type ProcStat } from '../framework/processes.js';
 import type { MariadbParams } from './params.js';
 import { agentLogin, withSql } from './sql.js';
 
-/**
- * The process has exited: its pid is gone or another process's, or its
- * leader is a zombie with no thread left running. A killed mariadbd's
- * leader turns zombie before its other threads have let go of the datadir.
- */
-function gone(p: ProcStat): boolean {
-  if (stillRunning(p)) return false;
-  const now = readProcStat(p.pid);
-  if (!now || now.startTime !== p.startTime) return true;
-  try {
-    return fs.readdirSync(`/proc/${p.pid}/task`).every((tid) => !isLive(readProcStat(Number(tid))));
-  } catch {
-    return true;
-  }
-}
+const gone = (p: ProcStat): boolean => !stillRunning(p);
 
 const POLL_MS = 10;
 /** Left for the framework's last look after stop. */

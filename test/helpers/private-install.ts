@@ -21,6 +21,8 @@ const ENTER = [
 ].join('\n');
 
 export interface PrivateInstall {
+  /** The staging folder: sbin/ and ocf/resource.d/, for overlays of one's own (e.g. a cluster node's view). */
+  readonly stage: string;
   /** Runs `file args…` with the install visible; never rejects. */
   run(file: string, args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<RunResult>;
   /** Removes the staging folder. */
@@ -36,6 +38,7 @@ export async function privateInstall(extraArgs: readonly string[] = []): Promise
     throw new Error(`palisade install into ${stage} failed (${inst.exitCode}): ${inst.stderr}`);
   }
   return {
+    stage,
     async run(file, args, opts = {}) {
       const r = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', ENTER, 'pal-private-install', file, ...args], {
         reject: false,

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describe as describeState } from './lab/lab.js';
 import { runningOn, withRole, type ClusterState } from './lab/crm.js';
-import { drbdStandInFolder } from './lab/drbd-standin.js';
+import { drbdStandInFolder, type DrbdStandInFolder } from './lab/drbd-standin.js';
 import { Lab } from './lab/lab.js';
 import { PAGE, webService, type WebService } from './lab/web-service.js';
 
@@ -15,6 +15,7 @@ const MIN = 60_000;
 const PAIR = ['node1', 'node2'] as const;
 let lab: Lab;
 let web: WebService;
+let drbd: DrbdStandInFolder;
 
 /** pcs commands: fencing, the DRBD clone on the pair, the web group on its Promoted node. */
 function drbdCommands(lab: Lab, web: WebService, drbdConf: string): string[][] {
@@ -50,21 +51,12 @@ function serving(s: ClusterState): string | undefined {
 async function drbdView(node: string): Promise<string> {
   const m = lab.node(node);
   const parts = [];
-  for (const q of ['role', 'cstate', 'dstate']) parts.push((await m.exec('drbdadm', [q, 'r0'], standInEnv(node))).stdout.trim());
+  for (const q of ['role', 'cstate', 'dstate']) parts.push((await m.exec('drbdadm', [q, 'r0'], drbd.env(node))).stdout.trim());
   return parts.join(' ');
 }
 
-/** nsenter keeps the caller's environment: give commands run in a node the one its boot gave pacemaker. */
-function standInEnv(node: string): NodeJS.ProcessEnv {
-  const dir = drbdDir;
-  return { PATH: `${dir}/bin:${process.env.PATH ?? ''}`, DRBD_STANDIN_DIR: dir, DRBD_STANDIN_NODE: node, DRBD_STANDIN_DEVDIR: '/dev' };
-}
-
-let drbdDir = '';
-
 beforeAll(async () => {
-  const drbd = await drbdStandInFolder();
-  drbdDir = drbd.dir;
+  drbd = await drbdStandInFolder();
   try {
     lab = await Lab.create({ tag: 'drbd', drbdStandIn: { dir: drbd.dir, nodes: PAIR } });
   } catch (e) {
@@ -104,7 +96,7 @@ describe('DRBD promotable clone + Filesystem + apache in a three-node cluster', 
 
   it('a Secondary cannot be made Primary beside the Primary, and its /dev/drbd0 opens nothing', async () => {
     const secondary = PAIR.find((n) => n !== primary)!;
-    const p = await lab.node(secondary).exec('drbdadm', ['primary', 'r0'], standInEnv(secondary));
+    const p = await lab.node(secondary).exec('drbdadm', ['primary', 'r0'], drbd.env(secondary));
     expect(p.code).toBe(11);
     expect(p.stderr).toMatch(/Multiple primaries not allowed/);
     const open = await lab.node(secondary).exec('dd', ['if=/dev/drbd0', 'of=/dev/null', 'bs=4096', 'count=1']);

@@ -10,7 +10,8 @@
 //
 //   const drbd = await drbdStandInFolder();                     // before Lab.create
 //   const lab = await Lab.create({ tag, drbdStandIn: { dir: drbd.dir, nodes: ['node1', 'node2'] } });
-//   const conf = await drbd.init(lab, '/dev/loopN');            // before lab.boot()
+//   const conf = await drbd.init(lab, ['node1', 'node2'], '/dev/loopN'); // before lab.boot()
+//   await lab.node('node1').exec('drbdadm', ['role', 'r0'], drbd.env('node1'));
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,18 +23,21 @@ export interface DrbdStandInFolder {
   readonly dir: string;
   /** Writes the pair's state and drbd.conf, for lab.drbdStandIn's nodes; returns the drbd.conf path. */
   init(lab: Lab, nodes: readonly [string, string], device: string): Promise<string>;
-  /** For a failed Lab.create: the lab's cleanup removes the folder otherwise. */
+  /** For a failed Lab.create: the lab's cleanup removes the folder otherwise (kept with PAL_LAB_KEEP=1). */
   remove(): Promise<void>;
+  /** The environment lab-node.sh gives pacemaker on `node`, for commands run there with Machine.exec. */
+  env(node: string): NodeJS.ProcessEnv;
 }
 
 export async function drbdStandInFolder(): Promise<DrbdStandInFolder> {
-  const dir = await mkdtemp(join(tmpdir(), 'pal-lab-drbd-'));
+  const dir = await mkdtemp(join(tmpdir(), 'pal-drbd-standin-lab-'));
   const remove = () => rm(dir, { recursive: true, force: true });
   return {
     dir,
     remove,
+    env: (node) => ({ PATH: `${join(dir, 'bin')}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`, DRBD_STANDIN_DIR: dir, DRBD_STANDIN_NODE: node, DRBD_STANDIN_DEVDIR: '/dev' }),
     async init(lab, nodes, device) {
-      lab.onCleanup(remove);
+      lab.onCleanup(() => (process.env.PAL_LAB_KEEP === '1' ? Promise.resolve() : remove()));
       const { conf } = initStandIn(dir, { names: nodes, lab: { device } });
       // only drbdadm and drbdsetup: the node's modprobe/modinfo stay the real ones (the module counts as built in)
       await mkdir(join(dir, 'bin'));

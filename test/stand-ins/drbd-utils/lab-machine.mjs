@@ -52,6 +52,7 @@ export function labDevNode(st, devDir, role) {
   const p = path.join(devDir, `drbd${st.minor}`);
   const tmp = `${p}.pal-${process.pid}`;
   const { major, minor } = role === 'Primary' ? rdevOf(st.lab.device) : { major: 147, minor: st.minor };
+  fs.mkdirSync(devDir, { recursive: true });
   fs.rmSync(tmp, { force: true });
   const r = spawnSync('mknod', ['-m', '0660', tmp, 'b', String(major), String(minor)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`drbd stand-in: mknod ${tmp} failed: ${r.stderr}`);

@@ -9,6 +9,7 @@ import { describe as describeState } from './lab/lab.js';
 import { runningOn, withRole, type ClusterState } from './lab/crm.js';
 import { drbdStandInFolder, type DrbdStandInFolder } from './lab/drbd-standin.js';
 import { Lab } from './lab/lab.js';
+import { clusterTimeline, formatTimeline } from './lab/timeline.js';
 import { PAGE, webService, type WebService } from './lab/web-service.js';
 
 const MIN = 60_000;
@@ -45,6 +46,17 @@ function serving(s: ClusterState): string | undefined {
   if (promoted.length !== 1) return undefined;
   const on = ['web-fs', 'web-server', 'web-ip'].map((id) => runningOn(s, id));
   return on.every((n) => n === promoted[0]) ? promoted[0] : undefined;
+}
+
+/** Polls `url` through the VIP until it serves `body`; returns when it first did. */
+async function servedAt(url: string, body: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await lab.httpGet(url, 1);
+    if (r.ok && r.body === body) return Date.now();
+    if (Date.now() > deadline) throw new Error(`${url} did not serve ${JSON.stringify(body)} within ${timeoutMs} ms; last: ${JSON.stringify(r.body)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
 }
 
 /** The stand-in's view on `node`: `drbdadm role r0`, `drbdadm cstate r0`, `drbdadm dstate r0`. */
@@ -114,18 +126,22 @@ describe('DRBD promotable clone + Filesystem + apache in a three-node cluster', 
   it('crash of the Primary: it is fenced through palisaded, the other node is promoted and serves the data', async () => {
     const before = primary;
     const survivor = PAIR.find((n) => n !== before)!;
+    const since = Date.now();
     await lab.node(before).powerOff();
-    const s = await lab.waitFor('DRBD promoted and the group running on the survivor', (x) => serving(x) === survivor, 90_000, survivor);
-    const history = await lab.fenceHistory(survivor);
-    expect(history.some((h) => h.target === before && h.state === 'success')).toBe(true);
-    expect(lab.power.events.filter((e) => e.node === before).map((e) => e.action)).toEqual(['off', 'on']);
+    const served = await servedAt(`${web.url}data.txt`, DATA, 2 * MIN);
+    const s = await lab.waitFor('DRBD promoted and the group running on the survivor', (x) => serving(x) === survivor, MIN, survivor);
+    expect(await lab.waitForFence(before, since, 'success')).toMatchObject({ action: 'reboot', target: before });
+    // palisaded's reboot: destroy (the node was already off) then start (it boots)
+    expect(lab.power.events.filter((e) => e.node === before && e.at >= since).map((e) => `${e.action}:${e.effect}`)).toEqual(['off:already-off', 'on:booted']);
     expect((await drbdView(survivor)).split(' ')[0]).toBe('Primary');
     const mounts = await lab.node(survivor).mustExec('findmnt', ['-n', '-o', 'SOURCE', web.docroot]);
     expect(mounts.trim()).toBe('/dev/drbd0');
-    const r = await lab.httpGet(`${web.url}data.txt`);
-    expect(r.ok).toBe(true);
-    expect(r.body).toBe(DATA);
     console.log(`failed over to ${survivor}: ${describeState(s)}`);
+    const ev = await clusterTimeline(lab, {
+      since, fault: { at: since, what: `crash: ${before} (DRBD Primary) loses power` }, target: before,
+      resources: ['drbd-r0', 'web-fs', 'web-server', 'web-ip'], service: { at: served, what: 'data written before the crash served through the VIP' },
+    });
+    console.log(formatTimeline(`Failover timeline: crash of the DRBD Primary ${before}`, ev));
     primary = survivor;
   }, 2 * MIN);
 

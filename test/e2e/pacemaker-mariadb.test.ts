@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runningOn, withRole, type ClusterState } from './lab/crm.js';
 import { Lab } from './lab/lab.js';
+import { clusterTimeline, formatTimeline } from './lab/timeline.js';
 import { clientSql, DB, DB_VIP, idsAt, mariadbCommands, mariadbService, mustAdminSql, slaveStatus, waitForIds } from './lab/mariadb-service.js';
 
 const MIN = 60_000;
@@ -47,6 +48,29 @@ async function wouldPromote(failing: string): Promise<string> {
   const m = /Promote\s+\S+\s+\(\s*\S+\s*->\s*Promoted\s+(\S+)\s*\)/.exec(r.stdout);
   if (r.code !== 0 || !m) throw new Error(`crm_simulate --node-fail=${failing}: no promotion in (${r.code}) ${r.stdout}${r.stderr}`);
   return m[1]!;
+}
+
+/** Polls the VIP until a writable server other than `gone` answers; returns when it first did. */
+async function writableAt(gone: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await clientSql(lab, vip, 'SELECT @@hostname, @@global.read_only');
+    if (r.ok && r.rows[0]?.[0] !== gone && r.rows[0]?.[1] === '0') return Date.now();
+    if (Date.now() > deadline) throw new Error(`no writable server behind ${vip} within ${timeoutMs} ms; last: ${r.error || JSON.stringify(r.rows)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+/** Until `replica` replicates from `source` with both threads running. */
+async function following(replica: string, source: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let st: Record<string, string> = {};
+  while (Date.now() < deadline) {
+    st = await slaveStatus(lab.node(replica));
+    if (st.Master_Host === address(source) && st.Slave_IO_Running === 'Yes' && st.Slave_SQL_Running === 'Yes') return;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  throw new Error(`${replica} does not replicate from ${source}: ${JSON.stringify({ host: st.Master_Host, io: st.Slave_IO_Running, sql: st.Slave_SQL_Running, ioError: st.Last_IO_Error, sqlError: st.Last_SQL_Error })}`);
 }
 
 beforeAll(async () => {
@@ -94,22 +118,24 @@ describe('promotable MariaDB clone in a three-node cluster', () => {
     expect(await slavePos(best)).toBeGreaterThan(await slavePos(lagging));
 
     const since = Date.now();
+    const fault = { at: since, what: `crash: ${primary} (promoted) loses power` };
     await lab.node(primary).powerOff();
-    const s = await lab.waitFor('another node promoted, with the VIP', (x) => promoted(x).length === 1 && promoted(x)[0] !== primary && runningOn(x, DB_VIP) === promoted(x)[0], 2 * MIN);
-    console.log(`crash of ${primary} at ${new Date(since).toISOString()}: promoted ${promoted(s)[0]}`);
+    const served = await writableAt(primary, 2 * MIN);
+    const s = await lab.waitFor('another node promoted, with the VIP', (x) => promoted(x).length === 1 && promoted(x)[0] !== primary && runningOn(x, DB_VIP) === promoted(x)[0], MIN);
     expect(promoted(s)).toEqual([best]);
-
-    const history = await lab.fenceHistory();
-    expect(history.some((h) => h.target === primary && h.state === 'success')).toBe(true);
-    expect(lab.power.events.filter((e) => e.node === primary).map((e) => e.action)).toEqual(['off', 'on']);
+    expect(await lab.waitForFence(primary, since, 'success')).toMatchObject({ action: 'reboot', target: primary });
+    // palisaded's reboot: destroy (the node was already off) then start (it boots)
+    expect(lab.power.events.filter((e) => e.node === primary && e.at >= since).map((e) => `${e.action}:${e.effect}`)).toEqual(['off:already-off', 'on:booted']);
+    const ev = await clusterTimeline(lab, { since, fault, target: primary, resources: [DB, DB_VIP], service: { at: served, what: `writes accepted through the VIP (by ${best})` } });
+    console.log(formatTimeline(`Failover timeline: crash of ${primary}, the promoted MariaDB (${lagging} lagging, ${best} ahead)`, ev));
     expect(await mustClientSql(vip, 'SELECT @@hostname, @@global.read_only')).toEqual([[best, '0']]);
     expect(await idsAt(lab, vip)).toEqual([1, 2, 3, 4, 5]);
 
     // the lagging replica follows the new promoted node; without its delay it catches up
-    await lab.waitFor('the lagging replica unpromoted', (x) => unpromoted(x).includes(lagging), MIN);
+    expect(unpromoted(await lab.state())).toContain(lagging);
+    await following(lagging, best);
     await mustAdminSql(lab.node(lagging), 'STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 0; START SLAVE');
     expect(await waitForIds(lab, address(lagging), (ids) => ids.length === 5, 30_000)).toEqual([1, 2, 3, 4, 5]);
-    expect((await slaveStatus(lab.node(lagging))).Master_Host).toBe(address(best));
   }, 4 * MIN);
 
   it('the fenced node boots again and rejoins as a replica that catches up', async () => {
@@ -117,6 +143,7 @@ describe('promotable MariaDB clone in a three-node cluster', () => {
     for (const id of [6, 7]) await mustClientSql(vip, `INSERT INTO t VALUES (${id}, 'row ${id}')`);
     expect(await waitForIds(lab, address(primary), (ids) => ids.length === 7, 30_000)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(await mustClientSql(address(primary), 'SELECT @@global.read_only')).toEqual([['1']]);
+    await following(primary, best);
     expect(promoted(await lab.state())).toEqual([best]);
   }, 3 * MIN);
 });

@@ -84,9 +84,11 @@ export interface FenceRecord {
   readonly delegate: string | undefined;
   readonly origin: string | undefined;
   readonly completed: string | undefined;
+  /** `completed` as ms since the epoch (the fencer keeps whole seconds). */
+  readonly completedAt: number | undefined;
 }
 
-/** `stonith_admin --history '*' --output-as=xml`. */
+/** `stonith_admin --history '*' --verbose --output-as=xml`. */
 export function parseFenceHistory(xml: string): FenceRecord[] {
   return [...xml.matchAll(/<fence_event\b[^>]*>/g)].map((t) => {
     const a = attrs(t[0]);
@@ -97,6 +99,12 @@ export function parseFenceHistory(xml: string): FenceRecord[] {
       delegate: a.get('delegate'),
       origin: a.get('origin'),
       completed: a.get('completed'),
+      completedAt: completedAt(a.get('completed')),
     };
   });
+}
+
+function completedAt(s: string | undefined): number | undefined {
+  const m = s === undefined ? null : /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})Z$/.exec(s);
+  return m ? Date.parse(`${m[1]}T${m[2]}Z`) : undefined;
 }

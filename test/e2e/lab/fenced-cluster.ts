@@ -1,7 +1,8 @@
 // The pcs commands every lab scenario starts from: fencing on, short
 // timings, stickiness, and the fence_palisade device that reaches palisaded
 // on the hypervisor.
-import { FENCE_PORT, type Lab } from './lab.js';
+import { FENCE_PORT } from './fence-host.js';
+import type { Lab } from './lab.js';
 
 export function fencedClusterCommands(lab: Lab): string[][] {
   return [

@@ -15,22 +15,21 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createClusterNet, type ClusterNet, type NsProcess } from '../../helpers/cluster-net.js';
-import { PALISADED } from '../../helpers/fence-daemons.js';
+import { join } from 'node:path';
+import { createClusterNet, type ClusterNet } from '../../helpers/cluster-net.js';
 import { mustCmd } from '../../helpers/netns.js';
 import { privateInstall, type PrivateInstall } from '../../helpers/private-install.js';
 import { parseCrmMon, parseFenceHistory, type ClusterState, type FenceRecord } from './crm.js';
+import { palisadedHost, type FenceHost, type FenceHostFactory } from './fence-host.js';
 import { Machine } from './machine.js';
 import { PowerSwitch } from './power-switch.js';
-
-export const VIRSH_POWER = resolve(import.meta.dirname, 'virsh-power.sh');
-export const FENCE_PORT = 1229;
 
 export interface LabOptions {
   /** Short tag in namespace names ([a-z0-9], ≤ 4 chars). */
   readonly tag: string;
   readonly nodeCount?: number;
+  /** What answers the fence agents on the hypervisor; default palisaded. */
+  readonly fenceHost?: FenceHostFactory;
 }
 
 export class Lab {
@@ -40,11 +39,11 @@ export class Lab {
   readonly power: PowerSwitch;
   readonly keyFile: string;
   readonly cibFile: string;
+  readonly fenceHost: FenceHost;
   readonly #inst: PrivateInstall;
-  #palisaded: NsProcess | undefined;
   #cleanups: (() => Promise<void>)[] = [];
 
-  private constructor(dir: string, net: ClusterNet, nodes: Machine[], power: PowerSwitch, inst: PrivateInstall) {
+  private constructor(dir: string, net: ClusterNet, nodes: Machine[], power: PowerSwitch, inst: PrivateInstall, fenceHost: FenceHostFactory) {
     this.dir = dir;
     this.net = net;
     this.nodes = nodes;
@@ -52,6 +51,10 @@ export class Lab {
     this.keyFile = join(dir, 'fence_xvm.key');
     this.cibFile = join(dir, 'cib.xml');
     this.#inst = inst;
+    this.fenceHost = fenceHost({
+      net, keyFile: this.keyFile, hvAddress: net.host('hv').v4, domainsXml: join(dir, 'domains.xml'),
+      powerSocket: power.socketPath, path: (rel) => join(dir, rel),
+    });
   }
 
   static async create(opts: LabOptions): Promise<Lab> {
@@ -72,7 +75,7 @@ export class Lab {
         domain: { name: `vm-${name}`, uuid: `6695eb01-f6a4-8304-79aa-97f2502ee${String(i + 1).padStart(3, '0')}` },
         stage: inst!.stage,
       }));
-      const lab = new Lab(dir, net, machines, new PowerSwitch(join(dir, 'power.sock'), machines), inst);
+      const lab = new Lab(dir, net, machines, new PowerSwitch(join(dir, 'power.sock'), machines), inst, opts.fenceHost ?? palisadedHost);
       await writeFile(lab.keyFile, randomBytes(256), { mode: 0o600 });
       await writeFile(lab.path('domains.xml'), domainsXml(machines));
       for (const m of machines) {
@@ -132,30 +135,13 @@ export class Lab {
     return this.#inst.run(file, args);
   }
 
-  async startPalisaded(): Promise<void> {
-    if (this.#palisaded) return;
-    const conf = this.path('palisaded.conf');
-    await writeFile(conf, `fence_virtd { listener = "tcp"; backend = "libvirt"; }
-listeners { tcp { key_file = "${this.keyFile}"; address = "${this.hvAddress}"; port = "${FENCE_PORT}"; family = "ipv4"; } }
-backends { libvirt { uri = "test://${this.path('domains.xml')}"; virsh = "${VIRSH_POWER}"; } }
-`, { mode: 0o600 });
-    const env: NodeJS.ProcessEnv = { ...process.env, PAL_POWER_SOCKET: this.power.socketPath };
-    delete env.NODE_EXTRA_CA_CERTS;
-    const p = this.net.spawn('hv', process.execPath, [PALISADED, '-F', '-f', conf, '-p', this.path('palisaded.pid')], env);
-    this.#palisaded = p;
-    p.child.once('exit', () => { if (this.#palisaded === p) this.#palisaded = undefined; });
-    await p.waitFor(/palisaded ready/, 30_000);
+  /** Starts the fence host (palisaded unless the lab was made with another). */
+  startFenceHost(): Promise<void> {
+    return this.fenceHost.start();
   }
 
-  async stopPalisaded(): Promise<void> {
-    const p = this.#palisaded;
-    this.#palisaded = undefined;
-    if (p) await p.stop();
-  }
-
-  /** palisaded's output so far (all runs of it are not kept: the current one). */
-  palisadedOutput(): string {
-    return this.#palisaded?.output() ?? '';
+  stopFenceHost(): Promise<void> {
+    return this.fenceHost.stop();
   }
 
   /** Copies the offline CIB onto every node's disk, starts palisaded, powers every node on, waits for the cluster. */
@@ -166,35 +152,50 @@ backends { libvirt { uri = "test://${this.path('domains.xml')}"; virsh = "${VIRS
       await mustCmd('chown', ['hacluster:haclient', cib]);
       await chmod(cib, 0o600);
     }
-    await this.startPalisaded();
+    await this.fenceHost.start();
     for (const m of this.nodes) await m.powerOn();
     return this.waitFor('every node online with a DC', (s) => s.dc !== undefined && [...s.nodes.values()].every((n) => n.online && !n.pending), timeoutMs);
   }
 
-  /** crm_mon's view from the first powered node (or `from`). */
+  /**
+   * crm_mon's view from `from`, or else from the quorate partition: the
+   * first powered node whose view has quorum (an isolated node's view is
+   * its own), or the first that answers when none has.
+   */
   async state(from?: string): Promise<ClusterState> {
-    const m = from ? this.node(from) : this.nodes.find((x) => x.poweredOn);
-    if (!m) throw new Error('no node is powered on');
+    if (from) return this.#stateOf(this.node(from));
+    let fallback: ClusterState | undefined;
+    const errors: string[] = [];
+    for (const m of this.nodes.filter((x) => x.poweredOn)) {
+      try {
+        const s = await this.#stateOf(m);
+        if (s.quorum) return s;
+        fallback ??= s;
+      } catch (e) {
+        errors.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+    if (fallback) return fallback;
+    throw new Error(`no node answered crm_mon: ${errors.join('; ') || 'none is powered on'}`);
+  }
+
+  async #stateOf(m: Machine): Promise<ClusterState> {
     const r = await m.exec('crm_mon', ['--one-shot', '--output-as=xml', '--inactive']);
     if (r.code !== 0) throw new Error(`${m.name}: crm_mon failed (${r.code}): ${r.stderr.trim()}`);
     return parseCrmMon(r.stdout);
   }
 
-  /** Polls crm_mon (from `from`, else any powered node that answers) until `pred` holds. */
+  /** Polls state(from) until `pred` holds. */
   async waitFor(what: string, pred: (s: ClusterState) => boolean, timeoutMs: number, from?: string): Promise<ClusterState> {
     const deadline = Date.now() + timeoutMs;
     let last: ClusterState | undefined;
     let lastErr = '';
     for (;;) {
-      const candidates = from ? [this.node(from)] : this.nodes.filter((x) => x.poweredOn);
-      for (const m of candidates) {
-        try {
-          last = await this.state(m.name);
-          if (pred(last)) return last;
-          break;
-        } catch (e) {
-          lastErr = e instanceof Error ? e.message : String(e);
-        }
+      try {
+        last = await this.state(from);
+        if (pred(last)) return last;
+      } catch (e) {
+        lastErr = e instanceof Error ? e.message : String(e);
       }
       if (Date.now() > deadline) {
         throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last state: ${last ? describe(last) : `none (${lastErr})`}`);
@@ -203,12 +204,40 @@ backends { libvirt { uri = "test://${this.path('domains.xml')}"; virsh = "${VIRS
     }
   }
 
+  /** The fence history as the quorate partition (or `from`) knows it. */
   async fenceHistory(from?: string): Promise<FenceRecord[]> {
-    const m = from ? this.node(from) : this.nodes.find((x) => x.poweredOn);
-    if (!m) throw new Error('no node is powered on');
-    const r = await m.exec('stonith_admin', ['--history', '*', '--output-as=xml']);
+    const viewer = from ?? (await this.#quorateNode());
+    const m = this.node(viewer);
+    const r = await m.exec('stonith_admin', ['--history', '*', '--verbose', '--output-as=xml']);
     if (r.code !== 0) throw new Error(`${m.name}: stonith_admin --history failed (${r.code}): ${r.stderr.trim()}`);
     return parseFenceHistory(r.stdout);
+  }
+
+  /**
+   * Waits for a fence of `target` with `state` (success, failed) completed
+   * at or after `since`, as the quorate partition's history shows it. The
+   * history is synchronised between the fencers a few seconds after a
+   * membership change, so a single look could miss a fresh record.
+   */
+  async waitForFence(target: string, since: number, state: 'success' | 'failed', timeoutMs = 60_000): Promise<FenceRecord> {
+    const deadline = Date.now() + timeoutMs;
+    const floor = Math.floor(since / 1000) * 1000;
+    let seen: FenceRecord[] = [];
+    for (;;) {
+      seen = await this.fenceHistory().catch(() => seen);
+      const hit = seen.find((h) => h.target === target && h.state === state && (h.completedAt ?? 0) >= floor);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`no ${state} fence of ${target} since ${new Date(since).toISOString()} within ${timeoutMs} ms; history: ${JSON.stringify(seen)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  async #quorateNode(): Promise<string> {
+    for (const m of this.nodes.filter((x) => x.poweredOn)) {
+      const s = await this.#stateOf(m).catch(() => undefined);
+      if (s?.quorum) return m.name;
+    }
+    throw new Error('no powered node is in a quorate partition');
   }
 
   /** An HTTP GET from the client namespace; never rejects. */
@@ -230,8 +259,10 @@ backends { libvirt { uri = "test://${this.path('domains.xml')}"; virsh = "${VIRS
   async cleanup(): Promise<void> {
     const errors: unknown[] = [];
     const attempt = async (fn: () => Promise<unknown>) => { try { await fn(); } catch (e) { errors.push(e); } };
+    await attempt(() => writeFile(this.path('fence-host.log'), this.fenceHost.output()));
+    await attempt(() => writeFile(this.path('power.log'), this.power.events.map((e) => `${new Date(e.at).toISOString()} ${e.action} ${e.node} ${e.effect}\n`).join('')));
     for (const m of this.nodes) await attempt(() => m.powerOff());
-    await attempt(() => this.stopPalisaded());
+    await attempt(() => this.fenceHost.stop());
     await attempt(() => this.power.close());
     for (const fn of this.#cleanups.splice(0).reverse()) await attempt(fn);
     await attempt(() => this.net.cleanup());

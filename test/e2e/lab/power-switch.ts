@@ -27,7 +27,8 @@ export class PowerSwitch {
 
   async listen(): Promise<void> {
     await rm(this.socketPath, { force: true });
-    const server = createServer((s) => this.#serve(s));
+    // allowHalfOpen: the client (socat) half-closes after its request and waits for the answer.
+    const server = createServer({ allowHalfOpen: true }, (s) => this.#serve(s));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.socketPath, () => resolve());

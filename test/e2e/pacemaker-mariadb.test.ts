@@ -38,8 +38,8 @@ function seq(pos: string): number {
   return pos.split(',').filter(Boolean).reduce((n, g) => n + Number(g.split('-')[2] ?? 0), 0);
 }
 
-async function slavePos(node: string): Promise<number> {
-  return seq((await mustAdminSql(lab.node(node), 'SELECT @@global.gtid_slave_pos'))[0]?.[0] ?? '');
+async function gtidPos(node: string): Promise<number> {
+  return seq((await mustAdminSql(lab.node(node), 'SELECT @@global.gtid_current_pos'))[0]?.[0] ?? '');
 }
 
 /** The replica crm_simulate promotes if `failing` failed now, with the current scores. */
@@ -93,6 +93,8 @@ describe('promotable MariaDB clone in a three-node cluster', () => {
 
   it('promotes one node; rows written through the VIP reach both replicas', async () => {
     const s = await lab.state();
+    expect(new Set(s.resources.filter((r) => r.id === DB).map((r) => r.agent))).toEqual(new Set(['ocf:palisade:mariadb']));
+    expect(s.resources.find((r) => r.id === 'fence-vm')?.agent).toBe('stonith:fence_palisade');
     primary = promoted(s)[0]!;
     const replicas = unpromoted(s).sort();
     expect(replicas).toHaveLength(2);
@@ -115,7 +117,7 @@ describe('promotable MariaDB clone in a three-node cluster', () => {
     for (const id of [3, 4, 5]) await mustClientSql(vip, `INSERT INTO t VALUES (${id}, 'row ${id}')`);
     expect(await waitForIds(lab, address(best), (ids) => ids.length === 5, 30_000)).toEqual([1, 2, 3, 4, 5]);
     expect(await idsAt(lab, address(lagging))).toEqual([1, 2]);
-    expect(await slavePos(best)).toBeGreaterThan(await slavePos(lagging));
+    expect(await gtidPos(best)).toBeGreaterThan(await gtidPos(lagging));
 
     const since = Date.now();
     const fault = { at: since, what: `crash: ${primary} (promoted) loses power` };

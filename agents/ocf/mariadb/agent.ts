@@ -8,7 +8,7 @@ import { defineAgent, type OcfContext } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
 import { setPromotionScore } from '../framework/promotion.js';
 import { lookup } from './account.js';
-import { gtidAttribute, isPromotable, setNodeAttribute } from './cluster.js';
+import { gtidAttribute, isPromotable, promotedNode, setNodeAttribute } from './cluster.js';
 import { params, type MariadbParams } from './params.js';
 import { serverState, socketProblem, type ServerState } from './server.js';
 import { agentLogin, withSql, type Login, type Sql } from './sql.js';
@@ -175,11 +175,13 @@ export const mariadb = defineAgent({
     if (!isPromotable(ctx)) return;
     const type = ctx.meta.notify_type;
     const op = ctx.meta.notify_operation;
-    if (type !== 'post' || (op !== 'promote' && op !== 'start')) return;
+    // no promoted node after this transition: rank for the promotion to come
+    const rank = promotedNode(ctx) === undefined;
+    if (!rank && (type !== 'post' || (op !== 'promote' && op !== 'start'))) return;
     if (serverState(p.pid).kind !== 'running') return;
     try {
-      const { notifyFollow } = await import('./roles.js');
-      await withSql(agentLogin(p), ctx, (sql) => notifyFollow(p, sql, ctx));
+      const { notifyFollow, notifyRank } = await import('./roles.js');
+      await withSql(agentLogin(p), ctx, (sql) => (rank ? notifyRank(sql, ctx) : notifyFollow(p, sql, ctx)));
     } catch (e) {
       ctx.log.error(`${type}-${op} notification: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -69,7 +69,10 @@ export const mariadb = defineAgent({
     'SELECT COUNT(*) FROM test_table as test_user. In a promotable clone every monitor checks replication: a ' +
     'replica whose replication is broken loses its promotion score and fails the monitor. Replicas follow the ' +
     'promoted node (node attribute <resource>_mysql_master_IP, or its node name, on replication_port) with ' +
-    'MASTER_USE_GTID=slave_pos on start and on post-promote/post-start notifications. Demote sets read_only ' +
+    'MASTER_USE_GTID=slave_pos on start and on post-promote/post-start notifications. When a transition leaves ' +
+    'no promoted node (a crash), each healthy replica publishes its GTID position (<resource>_gtid_seq) in the ' +
+    'notification and scores itself by rank, so the replica with the most data is promoted; a promote of a ' +
+    'node behind another waits 10 s for it, then refuses. Demote sets read_only ' +
     'and ends user sessions. Stop runs SHUTDOWN, then SIGTERM, then SIGKILL within the stop timeout. SQL goes ' +
     'through the mariadb connector over the socket: no password on any command line.',
   params,

@@ -88,11 +88,13 @@ describe('web group in a three-node cluster', () => {
     const other = lab.nodes.find((m) => m.name !== from)!;
     await other.mustExec('crm_attribute', ['--node', from, '--name', 'standby', '--update', 'on', '--lifetime', 'forever']);
     await lab.waitFor(`the group off ${from}`, movedFrom(from), MIN);
-    expect(await servedAt(MIN)).toBeGreaterThan(since);
+    const served = await servedAt(MIN);
+    expect(served).toBeGreaterThan(since);
     expect((await lab.fenceHistory()).length).toBe(fencesBefore);
     expect(lab.power.events.filter((e) => e.at >= since)).toEqual([]);
     const s = await lab.state();
     expect(s.nodes.get(from)).toMatchObject({ online: true, standby: true, unclean: false });
+    await printTimeline(`Move timeline: ${from} put in standby (web group)`, since, { at: since, what: `standby on ${from}` }, from, served);
     await other.mustExec('crm_attribute', ['--node', from, '--name', 'standby', '--delete']);
     await lab.waitFor(`${from} out of standby`, (x) => x.nodes.get(from)?.standby === false, MIN);
   }, 3 * MIN);

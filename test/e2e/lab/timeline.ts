@@ -95,6 +95,10 @@ export async function clusterTimeline(lab: Lab, spec: TimelineSpec): Promise<Tim
     ev.push({ at: f[0]!.at, what: `fence failed (${f.length} attempt${f.length > 1 ? 's' : ''}, the last at +${((f.at(-1)!.at - f[0]!.at) / 1000).toFixed(1)} s)`, node: f[0]!.node });
   }
   push(first(pcmk, new RegExp(`Operation '(\\w+)' targeting ${t} by (\\S+) for \\S+: OK`)), (l) => `fence done (${/by (\S+)/.exec(l.text)?.[1]} ran the agent)`, 'fence-done');
+  // a graceful move (standby) stops them on the node first
+  for (const r of spec.resources) {
+    push(first(pcmk.filter((l) => l.node === spec.target), new RegExp(`Result of (stop|demote) operation for ${esc(r)} on ${t}: ok`)), (l) => `${/Result of (\w+)/.exec(l.text)?.[1]} ${r} on ${spec.target}`);
+  }
   let lastRecovery: TimelineEvent | undefined;
   for (const r of spec.resources) {
     const hit = first(pcmk, new RegExp(`Result of (start|promote) operation for ${esc(r)} on (\\S+): ok`), spec.target);

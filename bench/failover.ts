@@ -82,20 +82,40 @@ async function checkFence(v: Variant): Promise<string> {
   return `${v.key}: stonith_admin --reboot ${target} (running): power ${power.join(', ')}`;
 }
 
-async function servedAt(v: Variant, timeoutMs: number): Promise<number> {
+/**
+ * When the page was first served through the VIP. A probe starts every
+ * 100 ms without waiting for the one before: a probe sent while the VIP is
+ * still nowhere hangs until its timeout, and waiting for it would blur the
+ * moment by up to that timeout.
+ */
+function servedAt(v: Variant, timeoutMs: number): Promise<number> {
   const { lab, web } = labOf(v);
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await lab.httpGet(web.url, 1);
-    if (r.ok && r.body === PAGE) return Date.now();
-    if (Date.now() > deadline) throw new Error(`${v.key}: ${web.url} not served within ${timeoutMs} ms; last body: ${JSON.stringify(r.body)}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  return new Promise((resolve, reject) => {
+    let done = false;
+    let last = '';
+    const probe = () => {
+      if (done) return;
+      if (Date.now() > deadline) {
+        done = true;
+        reject(new Error(`${v.key}: ${web.url} not served within ${timeoutMs} ms; last body: ${JSON.stringify(last)}`));
+        return;
+      }
+      void lab.httpGet(web.url, 2).then((r) => {
+        if (done) return;
+        if (r.ok && r.body === PAGE) { done = true; resolve(Date.now()); } else last = r.body;
+      });
+      setTimeout(probe, 100);
+    };
+    probe();
+  });
 }
 
+/** The group started (not starting: its start results are then in the logs) on one node other than `not`. */
 const movedFrom = (not: string) => (s: ClusterState) => {
   const on = GROUP.map((r) => runningOn(s, r));
-  return on.every((n) => n !== undefined && n !== not && n === on[0]);
+  const started = GROUP.every((r) => s.resources.find((x) => x.id === r)?.role === 'Started');
+  return started && on.every((n) => n !== undefined && n !== not && n === on[0]);
 };
 
 const rejoined = (v: Variant, node: string) =>
@@ -148,19 +168,26 @@ function report(): void {
   console.log(`palisade = ${pal.title}\nanchor   = ${anc.title}`);
   console.log(`${'phase'.padEnd(11)}${'palisade'.padStart(10)}${'anchor'.padStart(10)}${'pal/anc'.padStart(10)}${'share pal'.padStart(11)}${'share anc'.padStart(11)}`);
   for (const p of PHASES) {
-    const ratio = a[p] !== undefined && b[p] ? (a[p] / b[p]).toFixed(3) : '-';
-    console.log(`${p.padEnd(11)}${ms(a[p])}${ms(b[p])}${ratio.padStart(10)} ${pct(a[p], a.total)} ${pct(b[p], b.total)}`);
+    const x = a[p];
+    const y = b[p];
+    const ratio = x !== undefined && y !== undefined && x > 0 && y > 0 ? (x / y).toFixed(3) : '-';
+    console.log(`${p.padEnd(11)}${ms(x)}${ms(y)}${ratio.padStart(10)} ${pct(x, a.total)} ${pct(y, b.total)}`);
   }
   console.log(`(rounds with each phase, palisade/anchor: ${counts.join(', ')}; shares are of the median total, so they need not add up to 100 %)`);
   console.log(`detection = crash → corosync's new membership: the same corosync (token 1000 ms) in both; not Palisade's or the anchors' doing.
 decision  = membership → pacemaker wants to fence: the same pacemaker in both.
 fence     = fence requested → fence done: stonith agent + fence daemon + power switch (fence_palisade + palisaded vs fence_virt + fence_virtd).
 recovery  = fence done → last group member started: the resource agents (ocf:palisade vs ocf:heartbeat) under the same pacemaker.
-service   = group started → page served through the VIP (client polls every 100 ms).`);
-  const hooks = anc.virtd?.hooks.filter((h) => h.action === 'off') ?? [];
-  if (hooks.length) {
-    const lag = hooks.map((h) => h.doneAt - h.lineAt);
-    console.log(`fence_virtd power hook: its "Calling virDomainDestroy" line → power switch done: median ${median(lag).toFixed(0)} ms, max ${Math.max(...lag)} ms over ${lag.length} destroys (failed answers: ${hooks.filter((h) => h.answer !== 'ok').length})`);
+service   = last start result → page served through the VIP (a probe from the client every 100 ms, overlapping);
+            negative when the page is served before the agent reports its start done.`);
+  const hooks = anc.virtd?.hooks ?? [];
+  const offs = hooks.filter((h) => h.action === 'off');
+  if (offs.length) {
+    const lag = offs.map((h) => h.doneAt - h.lineAt);
+    // virt.so logs the create only after its post-destroy wait, and answers the agent after that:
+    // an off done before the next create line was done before fence_virtd reported the fence.
+    const beforeCreate = offs.filter((o) => hooks.some((h) => h.action === 'on' && h.domain === o.domain && h.lineAt >= o.lineAt && o.doneAt <= h.lineAt)).length;
+    console.log(`fence_virtd power hook: "Calling virDomainDestroy" line → power switch done: median ${median(lag).toFixed(0)} ms, max ${Math.max(...lag)} ms over ${lag.length} destroys; done before fence_virtd's create line (so before its answer) in ${beforeCreate}/${lag.length}; failed: ${hooks.filter((h) => h.answer !== 'ok').length}`);
   }
 }
 

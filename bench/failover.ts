@@ -22,7 +22,14 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new RangeError(`--rounds: a p
 
 const MIN = 60_000;
 const GROUP = ['web-ip', 'web-fs', 'web-server'];
-const PHASES = ['detection', 'decision', 'fence', 'recovery', 'service', 'total'] as const satisfies readonly (keyof Phases)[];
+const PHASES = ['detection', 'decision', 'fence', 'recovery', 'service', 'total', 'afterDecision'] as const;
+
+/** timeline.ts's phases plus fence requested → served: the stretch where the two variants differ. */
+type Run = Phases & { readonly afterDecision?: number };
+const withAfterDecision = (p: Phases): Run => ({
+  ...p,
+  ...(p.fence !== undefined && p.recovery !== undefined && p.service !== undefined ? { afterDecision: p.fence + p.recovery + p.service } : {}),
+});
 
 interface Variant {
   readonly key: 'palisade' | 'anchor';
@@ -33,7 +40,7 @@ interface Variant {
   lab?: Lab;
   web?: WebService;
   virtd?: FenceVirtdHost;
-  readonly runs: Phases[];
+  readonly runs: Run[];
 }
 
 const variants: Variant[] = [
@@ -138,7 +145,7 @@ async function crashRound(v: Variant, round: number): Promise<void> {
     service: { at: served, what: 'page served through the VIP' },
   });
   console.log(`\n${formatTimeline(`[round ${round}] ${v.title}: crash of ${victim} (${fence.action} by ${fence.delegate ?? '?'}; group now on ${runningOn(s, 'web-server') ?? '?'})`, ev)}`);
-  v.runs.push(phases(ev));
+  v.runs.push(withAfterDecision(phases(ev)));
   await rejoined(v, victim);
 }
 
@@ -148,8 +155,8 @@ const median = (xs: readonly number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-function medians(runs: readonly Phases[]): Partial<Record<keyof Phases, number>> {
-  const out: Partial<Record<keyof Phases, number>> = {};
+function medians(runs: readonly Run[]): Partial<Record<keyof Run, number>> {
+  const out: Partial<Record<keyof Run, number>> = {};
   for (const p of PHASES) {
     const xs = runs.map((r) => r[p]).filter((x): x is number => x !== undefined);
     if (xs.length) out[p] = median(xs);
@@ -163,7 +170,8 @@ function report(): void {
   const b = medians(anc.runs);
   const ms = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(0)).padStart(10);
   const pct = (x: number | undefined, t: number | undefined) => (x === undefined || !t ? '-' : `${((100 * x) / t).toFixed(1)} %`).padStart(10);
-  const counts = PHASES.map((p) => `${p} ${pal.runs.filter((r) => r[p] !== undefined).length}/${anc.runs.filter((r) => r[p] !== undefined).length}`);
+  const label = (p: (typeof PHASES)[number]) => (p === 'afterDecision' ? 'fence→srv' : p);
+  const counts = PHASES.map((p) => `${label(p)} ${pal.runs.filter((r) => r[p] !== undefined).length}/${anc.runs.filter((r) => r[p] !== undefined).length}`);
   console.log(`\nFailover after a crash of the active node, web group (VIP + Filesystem + apache), 3 nodes, median of ${ROUNDS} rounds, ms`);
   console.log(`palisade = ${pal.title}\nanchor   = ${anc.title}`);
   console.log(`${'phase'.padEnd(11)}${'palisade'.padStart(10)}${'anchor'.padStart(10)}${'pal/anc'.padStart(10)}${'share pal'.padStart(11)}${'share anc'.padStart(11)}`);
@@ -171,15 +179,16 @@ function report(): void {
     const x = a[p];
     const y = b[p];
     const ratio = x !== undefined && y !== undefined && x > 0 && y > 0 ? (x / y).toFixed(3) : '-';
-    console.log(`${p.padEnd(11)}${ms(x)}${ms(y)}${ratio.padStart(10)} ${pct(x, a.total)} ${pct(y, b.total)}`);
+    console.log(`${label(p).padEnd(11)}${ms(x)}${ms(y)}${ratio.padStart(10)} ${pct(x, a.total)} ${pct(y, b.total)}`);
   }
   console.log(`(rounds with each phase, palisade/anchor: ${counts.join(', ')}; shares are of the median total, so they need not add up to 100 %)`);
   console.log(`detection = crash → corosync's new membership: the same corosync (token 1000 ms) in both; not Palisade's or the anchors' doing.
-decision  = membership → pacemaker wants to fence: the same pacemaker in both.
+decision  = membership → pacemaker wants to fence: the same pacemaker in both (about 0.05 s or about 1.05 s, either variant; see the timelines).
 fence     = fence requested → fence done: stonith agent + fence daemon + power switch (fence_palisade + palisaded vs fence_virt + fence_virtd).
-recovery  = fence done → last group member started: the resource agents (ocf:palisade vs ocf:heartbeat) under the same pacemaker.
+recovery  = fence done → last group member's start reported ok: the resource agents (ocf:palisade vs ocf:heartbeat) under the same pacemaker.
 service   = last start result → page served through the VIP (a probe from the client every 100 ms, overlapping);
-            negative when the page is served before the agent reports its start done.`);
+            negative when the page is served before the agent reports its start done.
+total     = crash → page served; fence→srv = fence requested → page served (fence + recovery + service): Palisade's or the anchors' part.`);
   const hooks = anc.virtd?.hooks ?? [];
   const offs = hooks.filter((h) => h.action === 'off');
   if (offs.length) {

@@ -10,7 +10,7 @@ demo_pkgs=(libvirt-clients libvirt-daemon)
 test_pkgs=("${demo_pkgs[@]}" fence-virt fence-virtd fence-agents libxml2-utils
   resource-agents socat iproute2 e2fsprogs util-linux procps psmisc kmod
   apache2 iputils-arping ndisc6 pacemaker-cli-utils hyperfine
-  mariadb-server mariadb-client drbd-utils pcs python3)
+  mariadb-server mariadb-client drbd-utils pcs pacemaker corosync curl python3)
 case "$mode" in
   demo) want=("${demo_pkgs[@]}") ;;
   test) want=("${test_pkgs[@]}") ;;

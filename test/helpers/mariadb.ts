@@ -107,15 +107,29 @@ const SETUP_SQL = [
   'CREATE TABLE IF NOT EXISTS palisade.t (id INT PRIMARY KEY, v VARCHAR(64));',
 ].join('\n');
 
-function install(n: Omit<MariadbNode, 'params'>): void {
+export interface DatadirSpec {
+  /** --defaults-file for mariadb-install-db and the bootstrap server. */
+  readonly config: string;
+  readonly datadir: string;
+  /** Error log of the bootstrap server. */
+  readonly bootstrapLog: string;
+  /** Statements run in bootstrap mode (accounts, schema): no binary log, no server left running. */
+  readonly sql: string;
+}
+
+/** A datadir made by mariadb-install-db (owned by mysql), then `sql` applied by a bootstrap server. */
+export function installDatadir(d: DatadirSpec): void {
   // --skip-name-resolve: without it the script resolves the host name, which fails now and then on a loaded machine
-  const r = spawnSync('mariadb-install-db', [`--defaults-file=${n.config}`, `--datadir=${n.datadir}`, '--user=mysql', '--skip-test-db', '--skip-name-resolve'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mariadb-install-db for ${n.datadir} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout).slice(-1500)}`);
-  // the accounts and the test table, written in bootstrap mode (no binary log, no server left running)
-  execFileSync(MARIADBD, [`--defaults-file=${n.config}`, `--datadir=${n.datadir}`, '--user=mysql', '--bootstrap', `--log-error=${join(n.dir, 'bootstrap.log')}`], {
-    input: SETUP_SQL,
+  const r = spawnSync('mariadb-install-db', [`--defaults-file=${d.config}`, `--datadir=${d.datadir}`, '--user=mysql', '--skip-test-db', '--skip-name-resolve'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mariadb-install-db for ${d.datadir} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout).slice(-1500)}`);
+  execFileSync(MARIADBD, [`--defaults-file=${d.config}`, `--datadir=${d.datadir}`, '--user=mysql', '--bootstrap', `--log-error=${d.bootstrapLog}`], {
+    input: d.sql,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+function install(n: Omit<MariadbNode, 'params'>): void {
+  installDatadir({ config: n.config, datadir: n.datadir, bootstrapLog: join(n.dir, 'bootstrap.log'), sql: SETUP_SQL });
 }
 
 export async function mariadbCluster(specs: readonly NodeSpec[], opts: ClusterOptions = {}): Promise<MariadbCluster> {

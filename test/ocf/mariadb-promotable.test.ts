@@ -202,11 +202,12 @@ ocf mon_b6 b monitor ${mon}
     ok('mon_a6', OCF.NOT_RUNNING);
     ok('mon_b6', OCF.NOT_RUNNING);
 
-    // scores were written only on change (no bouncing, ClusterLabs/resource-agents#1850), always with crm_attribute -p
+    // scores were written only on change (no bouncing, ClusterLabs/resource-agents#1850), always with crm_attribute -p;
+    // a 2 is the ranking of a notification with no promoted node left (before a's promotion, after its demotion)
     const writes = (node: string) =>
       s.calls().filter((l) => l.startsWith(`${node} crm_attribute -p ${RSC} -l reboot`) && !/ -G /.test(l)).map((l) => l.replace(/^.* -l reboot /, ''));
-    expect(writes('a')).toEqual(['-v 1', '-v 3601', '-v 1', '-D', '-v 1', '-D']);
-    expect(writes('b')).toEqual(['-v 1', '-D', '-v 1', '-v 3601', '-D']);
+    expect(writes('a')).toEqual(['-v 1', '-v 2', '-v 3601', '-v 1', '-v 2', '-v 1', '-D', '-v 1', '-D']);
+    expect(writes('b')).toEqual(['-v 1', '-v 2', '-v 1', '-D', '-v 1', '-v 2', '-v 3601', '-D']);
     expect(s.calls().some((l) => / crm_master /.test(l))).toBe(false);
   }, 180_000);
   it('faults: no binary log, promoted node unreachable, wrong local or remote replication credentials: start 6/1 with a reason, nothing left running', async () => {
@@ -312,4 +313,55 @@ note gtid_attrs "$(ls $CRM/attrs/*/reboot | grep -c gtid_seq)"
     expect(s.note('score3')).toBe('none none none');
     expect(s.note('gtid_attrs')).toBe('0');
   }, 180_000);
+
+  it('a crash of the promoted node: the replicas rank themselves in the failover\'s notifications, before any monitor', async () => {
+    const c = await nodes([{ name: 'a', address: '127.0.0.2' }, { name: 'b', address: '127.0.0.3' }, { name: 'c', address: '127.0.0.4' }]);
+    const s = await mariadbScenario(
+      c,
+      `${HELPERS}
+io_pos() { ( . "$OUT/env.$1"; mariadb -u root -S "$OCF_RESKEY_socket" -e 'SHOW SLAVE STATUS\\G' ) | sed -n 's/^ *Gtid_IO_Pos: //p'; }
+ocf start_a a start; ocf start_b b start; ocf start_c c start
+trans promote a ''
+nocf promote_a a promote
+notify post_b b post; notify post_c c post
+sql c "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=3600; START SLAVE"
+sql a "INSERT INTO palisade.t VALUES (1, 'b has it, c not yet')"
+wait_for 'b has it, c not yet' row b 1
+pos=$(sql a 'SELECT @@gtid_binlog_pos')
+wait_for "$pos" io_pos c
+note score0 "$(score b) $(score c)"
+# power cut on a: no monitor of b or c runs before Pacemaker plans the failover, whose notifications
+# (demote and stop of a, promote of one replica) tell the replicas that no promoted node is left
+kill -KILL $(cat "$DIR/a/run/mysqld.pid")
+trans demote a a
+notify pre_dem_b b pre; notify pre_dem_c c pre
+notify post_dem_b b post; notify post_dem_c c post
+note score1 "$(score b) $(score c)"
+trans promote b ''
+notify pre_pro_b b pre; notify pre_pro_c c pre
+note score2 "$(score b) $(score c)"
+# had Pacemaker picked c before the ranking reached it: c refuses, and b is promoted with every row
+trans promote c ''
+nocf promote_c c promote
+note score3 "$(score b) $(score c) $(sql c 'SELECT @@read_only')"
+trans promote b ''
+nocf promote_b b promote
+note rows_b "$(sql b 'SELECT COUNT(*) FROM palisade.t') $(sql b 'SELECT @@read_only')"
+ocf stop_b b stop; ocf stop_c c stop; ocf stop_a a stop
+`,
+      { envExtra: { RSC, NODES: 'a b c' }, timeoutMs: 120_000 },
+    );
+    expect(s.sentinelAlive, s.ns.stderr).toBe(true);
+    for (const l of ['start_a', 'start_b', 'start_c', 'promote_a', 'pre_dem_b', 'pre_dem_c', 'post_dem_b', 'post_dem_c', 'pre_pro_b', 'pre_pro_c', 'promote_b', 'stop_a', 'stop_b', 'stop_c']) {
+      expect(s.step(l).code, `${l}: ${s.step(l).stderr}`).toBe(OCF.SUCCESS);
+    }
+    expect(s.note('score0')).toBe('1 1');
+    // after the first round every replica has published its position; b holds more data than c
+    expect(s.note('score1')).toBe('3 2');
+    expect(s.note('score2')).toBe('3 2');
+    expect(s.step('promote_c').code).toBe(OCF.ERR_GENERIC);
+    expect(s.step('promote_c').reason).toMatch(/^b holds more data \(GTID sequence \d+, here \d+\): not promoting this node/);
+    expect(s.note('score3')).toBe('3 1 1');
+    expect(s.note('rows_b')).toBe('1 0');
+  }, 150_000);
 });

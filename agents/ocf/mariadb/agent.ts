@@ -8,7 +8,7 @@ import { defineAgent, type OcfContext } from '../framework/agent.js';
 import { OCF, OcfError } from '../framework/exit.js';
 import { setPromotionScore } from '../framework/promotion.js';
 import { lookup } from './account.js';
-import { gtidAttribute, isPromotable, setNodeAttribute } from './cluster.js';
+import { gtidAttribute, isPromotable, promotedNode, setNodeAttribute } from './cluster.js';
 import { params, type MariadbParams } from './params.js';
 import { serverState, socketProblem, type ServerState } from './server.js';
 import { agentLogin, withSql, type Login, type Sql } from './sql.js';
@@ -69,7 +69,10 @@ export const mariadb = defineAgent({
     'SELECT COUNT(*) FROM test_table as test_user. In a promotable clone every monitor checks replication: a ' +
     'replica whose replication is broken loses its promotion score and fails the monitor. Replicas follow the ' +
     'promoted node (node attribute <resource>_mysql_master_IP, or its node name, on replication_port) with ' +
-    'MASTER_USE_GTID=slave_pos on start and on post-promote/post-start notifications. Demote sets read_only ' +
+    'MASTER_USE_GTID=slave_pos on start and on post-promote/post-start notifications. When a transition leaves ' +
+    'no promoted node (a crash), each healthy replica publishes its GTID position (<resource>_gtid_seq) in the ' +
+    'notification and scores itself by rank, so the replica with the most data is promoted; a promote of a ' +
+    'node behind another waits 10 s for it, then refuses. Demote sets read_only ' +
     'and ends user sessions. Stop runs SHUTDOWN, then SIGTERM, then SIGKILL within the stop timeout. SQL goes ' +
     'through the mariadb connector over the socket: no password on any command line.',
   params,
@@ -175,11 +178,13 @@ export const mariadb = defineAgent({
     if (!isPromotable(ctx)) return;
     const type = ctx.meta.notify_type;
     const op = ctx.meta.notify_operation;
-    if (type !== 'post' || (op !== 'promote' && op !== 'start')) return;
+    // no promoted node after this transition: rank for the promotion to come
+    const rank = promotedNode(ctx) === undefined;
+    if (!rank && (type !== 'post' || (op !== 'promote' && op !== 'start'))) return;
     if (serverState(p.pid).kind !== 'running') return;
     try {
-      const { notifyFollow } = await import('./roles.js');
-      await withSql(agentLogin(p), ctx, (sql) => notifyFollow(p, sql, ctx));
+      const { notifyFollow, notifyRank } = await import('./roles.js');
+      await withSql(agentLogin(p), ctx, (sql) => (rank ? notifyRank(sql, ctx) : notifyFollow(p, sql, ctx)));
     } catch (e) {
       ctx.log.error(`${type}-${op} notification: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -74,7 +74,8 @@ export function gtidSeq(pos: string): number {
  * holds even when a stale value of some node is still published.
  */
 async function rankedScore(sql: Sql, ctx: OcfContext): Promise<number> {
-  const [r] = await sql.query('SELECT @@global.gtid_slave_pos AS pos');
+  // current_pos: what it applied as a replica or wrote itself as a former primary
+  const [r] = await sql.query('SELECT @@global.gtid_current_pos AS pos');
   const mine = gtidSeq(String(r?.pos ?? ''));
   const attr = gtidAttribute(ctx);
   await setNodeAttribute(ctx, attr, String(mine));
@@ -129,7 +130,49 @@ export async function afterStart(p: MariadbParams, sql: Sql, ctx: OcfContext): P
   await setPromotionScore(ctx, REPLICA_SCORE);
 }
 
+async function ownSeq(sql: Sql): Promise<number> {
+  const [r] = await sql.query('SELECT @@global.gtid_current_pos AS pos');
+  return gtidSeq(String(r?.pos ?? ''));
+}
+
+/** The other node that published the highest GTID position (notifyRank, monitorRole), if any. */
+async function bestPublished(ctx: OcfContext): Promise<{ node: string; seq: number } | undefined> {
+  const attr = gtidAttribute(ctx);
+  const me = await localNode(ctx);
+  let best: { node: string; seq: number } | undefined;
+  for (const node of await clusterNodes(ctx)) {
+    if (node === me) continue;
+    const seq = Number(await nodeAttribute(ctx, attr, 'reboot', node));
+    if (Number.isFinite(seq) && (best === undefined || seq > best.seq)) best = { node, seq };
+  }
+  return best;
+}
+
+/**
+ * Pacemaker may pick this node before the replicas' ranking reached it (all
+ * scores equal, one notification round): a replica that another one has
+ * published more data than (in the pre-promote notification every
+ * candidate publishes) applies what it received for a while, and if it is
+ * still behind refuses the promotion with the lowest candidate score, so
+ * that the next transition promotes the replica with the most data instead
+ * of losing that data.
+ */
+async function refuseIfBehind(sql: Sql, ctx: OcfContext): Promise<void> {
+  const best = await bestPublished(ctx);
+  if (best === undefined) return;
+  const until = Date.now() + Math.min(10_000, ctx.remaining() / 4);
+  let mine = await ownSeq(sql);
+  while (mine < best.seq && Date.now() < until) {
+    await ctx.sleep(100);
+    mine = await ownSeq(sql);
+  }
+  if (mine >= best.seq) return;
+  await setPromotionScore(ctx, REPLICA_SCORE);
+  throw new OcfError(OCF.ERR_GENERIC, `${best.node} holds more data (GTID sequence ${best.seq}, here ${mine}): not promoting this node, so that ${best.node} is promoted instead`);
+}
+
 export async function promote(p: MariadbParams, sql: Sql, ctx: OcfContext): Promise<void> {
+  await refuseIfBehind(sql, ctx);
   await stopReplicating(sql, ctx);
   await sql.query('SET GLOBAL read_only = OFF');
   await setNodeAttribute(ctx, gtidAttribute(ctx), undefined);
@@ -149,6 +192,24 @@ export async function demote(p: MariadbParams, sql: Sql, ctx: OcfContext): Promi
   }
   if (sessions.length > 0) ctx.log.info(`demote ended ${sessions.length} user session(s)`);
   await setPromotionScore(ctx, REPLICA_SCORE);
+}
+
+/**
+ * A notification of a transition that leaves no promoted node (the promoted
+ * one crashed or stops, or none ran yet): an unpromoted instance ranks itself
+ * now, before Pacemaker picks the node to promote. Its replication threads
+ * may not have noticed a dead primary yet (slave_net_timeout), so no monitor
+ * would rank it in time, and replicas with equal scores leave the choice to
+ * Pacemaker's tie-break. Every instance publishes its position in the first
+ * notification round, so the later rounds rank against all of them; a
+ * changed score makes Pacemaker plan the promotion again.
+ */
+export async function notifyRank(sql: Sql, ctx: OcfContext): Promise<void> {
+  if (!(await readOnly(sql))) return;
+  const st = await replicaStatus(sql);
+  // a replica whose replication failed stays without a score (see monitorRole)
+  if (st.kind === 'broken') return;
+  await setPromotionScore(ctx, await rankedScore(sql, ctx));
 }
 
 /** post-promote and post-start: an unpromoted instance follows the promoted node. */

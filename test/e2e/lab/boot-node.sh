@@ -10,12 +10,15 @@
 #              over the real paths, so each node has its own
 #   PAL_STAGE  `palisade install` staging folder, overlaid on /usr/sbin and
 #              /usr/lib/ocf/resource.d (the host's folders are not written)
+#   PAL_DRBD_STANDIN  (optional) the drbd-utils stand-in's shared folder: the
+#              node becomes one of its pair (stand-ins/drbd-utils/lab-node.sh)
 set -eu
 : "${PAL_NODE:?}" "${PAL_STATE:?}" "${PAL_STAGE:?}"
 hostname "$PAL_NODE"
 mount -t tmpfs -o mode=755 run /run
 mkdir -p /run/lock /run/corosync /run/apache2 /run/mysqld
 chown mysql:mysql /run/mysqld 2>/dev/null || true
+if [ -n "${PAL_DRBD_STANDIN:-}" ]; then . "$(dirname "$0")/../../stand-ins/drbd-utils/lab-node.sh"; fi
 # libqb IPC rings live here, named by PID: each node needs its own.
 mount -t tmpfs -o mode=1777 shm /dev/shm
 for d in etc/corosync etc/mysql var/lib/pacemaker var/lib/corosync var/lib/mysql \

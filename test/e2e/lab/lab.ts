@@ -30,6 +30,8 @@ export interface LabOptions {
   readonly nodeCount?: number;
   /** What answers the fence agents on the hypervisor; default palisaded. */
   readonly fenceHost?: FenceHostFactory;
+  /** Nodes that are the drbd-utils stand-in's pair, and its shared folder (see drbd-standin.ts). */
+  readonly drbdStandIn?: { readonly dir: string; readonly nodes: readonly string[] };
 }
 
 export class Lab {
@@ -74,6 +76,7 @@ export class Lab {
         stateDir: join(dir, name),
         domain: { name: `vm-${name}`, uuid: `6695eb01-f6a4-8304-79aa-97f2502ee${String(i + 1).padStart(3, '0')}` },
         stage: inst!.stage,
+        ...(opts.drbdStandIn?.nodes.includes(name) ? { drbdStandIn: opts.drbdStandIn.dir } : {}),
       }));
       const lab = new Lab(dir, net, machines, new PowerSwitch(join(dir, 'power.sock'), machines), inst, opts.fenceHost ?? palisadedHost);
       await writeFile(lab.keyFile, randomBytes(256), { mode: 0o600 });

@@ -32,6 +32,8 @@ export interface MachineSpec {
   readonly domain: Domain;
   /** `palisade install` staging folder (sbin/, ocf/resource.d/). */
   readonly stage: string;
+  /** The drbd-utils stand-in's shared folder when this node is one of its pair (boot-node.sh). */
+  readonly drbdStandIn?: string;
 }
 
 export class Machine {
@@ -41,6 +43,7 @@ export class Machine {
   readonly domain: Domain;
   readonly #switchNs: string;
   readonly #stage: string;
+  readonly #drbdStandIn: string | undefined;
   #unshare: ChildProcess | undefined;
   #exited: Promise<void> | undefined;
   #init: number | undefined;
@@ -54,6 +57,7 @@ export class Machine {
     this.domain = s.domain;
     this.#switchNs = s.switchNs;
     this.#stage = s.stage;
+    this.#drbdStandIn = s.drbdStandIn;
   }
 
   get poweredOn(): boolean {
@@ -88,7 +92,8 @@ export class Machine {
     const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--uts', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc',
       '--propagation', 'private', BOOT_SCRIPT], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', PAL_NODE: this.name, PAL_STATE: this.stateDir, PAL_STAGE: this.#stage },
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', PAL_NODE: this.name, PAL_STATE: this.stateDir, PAL_STAGE: this.#stage,
+        ...(this.#drbdStandIn ? { PAL_DRBD_STANDIN: this.#drbdStandIn } : {}) },
     });
     const log = (d: Buffer) => appendFileSync(consoleLog, d);
     child.stdout?.on('data', log);

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loopDisks, type LoopDisk } from '../../helpers/loopdev.js';
 import { mustCmd } from '../../helpers/netns.js';
-import { FENCE_PORT } from './fence-host.js';
+import { fencedClusterCommands } from './fenced-cluster.js';
 import type { Lab } from './lab.js';
 
 export const PAGE = 'served by the palisade lab\n';
@@ -70,10 +70,7 @@ export interface WebAgents {
 export function webCommands(lab: Lab, web: WebService, agents: WebAgents = {}): string[][] {
   const p = agents.provider ?? 'palisade';
   return [
-    ['property', 'set', 'stonith-enabled=true', 'dc-deadtime=5s', 'cluster-recheck-interval=20s'],
-    ['resource', 'defaults', 'update', 'resource-stickiness=100'],
-    ['stonith', 'create', 'fence-vm', agents.stonith ?? 'fence_palisade', `ipaddr=${lab.hvAddress}`, `ipport=${FENCE_PORT}`, `key_file=${lab.keyFile}`,
-      `pcmk_host_map=${lab.hostMap}`, 'op', 'monitor', 'interval=60s'],
+    ...fencedClusterCommands(lab, agents.stonith),
     ['resource', 'create', 'web-ip', `ocf:${p}:IPaddr2`, `ip=${lab.vip()}`, 'cidr_netmask=24', 'op', 'monitor', 'interval=10s', '--group', 'web'],
     ['resource', 'create', 'web-fs', `ocf:${p}:Filesystem`, `device=${web.disk.device}`, `directory=${web.docroot}`, 'fstype=ext4',
       'op', 'monitor', 'interval=20s', '--group', 'web'],

@@ -4,11 +4,13 @@
 // state file ($DRBD_STANDIN_DIR/state.json); which node a process plays comes
 // from $DRBD_STANDIN_NODE. Output formats and exit codes are those of the
 // reference; transient states are skipped (resync is instant) unless a test
-// sets them.
+// sets them. With a `lab` section in the state, the nodes are e2e lab
+// machines (lab-machine.mjs: power, the shared device, mounts).
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { applyPower, labDevNode, mountedHere } from './lab-machine.mjs';
 
 export const DISK_STATES = ['Diskless', 'Attaching', 'Detaching', 'Failed', 'Negotiating', 'Inconsistent', 'Outdated', 'DUnknown', 'Consistent', 'UpToDate'];
 
@@ -29,7 +31,7 @@ export const nodeName = () => requiredEnv('DRBD_STANDIN_NODE');
 const statePath = () => path.join(standInDir(), 'state.json');
 
 export function load() {
-  return JSON.parse(fs.readFileSync(statePath(), 'utf8'));
+  return applyPower(JSON.parse(fs.readFileSync(statePath(), 'utf8')), standInDir(), process.env.DRBD_STANDIN_NODE);
 }
 
 function save(st) {
@@ -296,6 +298,7 @@ const cfgFail = (res, n, text) => new DrbdFailure(10, `${res}: Failure: (${n}) $
 function devNode(st, me, create) {
   const dir = process.env.DRBD_STANDIN_DEVDIR;
   if (!dir) return;
+  if (st.lab && create) return labDevNode(st, dir, st.nodes[me].rt.role);
   const p = path.join(dir, `drbd${st.minor}`);
   try {
     if (create) fs.mkdirSync(dir, { recursive: true });
@@ -417,19 +420,22 @@ export const ops = {
       throw stateFail(res, -2, 'Need access to UpToDate data', 17);
     }
     rt.role = 'Primary';
+    if (st.lab) devNode(st, me, true);
     // writes while the peer cannot see them make this side's data newer
     if (connState(st, me) !== 'Connected' && rt.disk === 'UpToDate') st.nodes[me].gen += 1;
   },
   secondary(st, me, res) {
     const rt = needRes(st, me, res);
-    if (rt.open) throw stateFail(res, -12, 'Device is held open by someone', 11);
+    if (rt.open || mountedHere(st)) throw stateFail(res, -12, 'Device is held open by someone', 11);
+    if (rt.role === 'Secondary') return;
     rt.role = 'Secondary';
+    if (st.lab && rt.minor) devNode(st, me, true);
   },
   down(st, me, res) {
     const node = st.nodes[me];
     const rt = node.rt;
     if (!rt || res !== st.res) return;
-    if (rt.open) throw stateFail(res, -12, 'Device is held open by someone', 11);
+    if (rt.open || mountedHere(st)) throw stateFail(res, -12, 'Device is held open by someone', 11);
     if (rt.minor && !rt.client && rt.disk !== 'Diskless') {
       node.md = ['Attaching', 'Negotiating', 'Detaching', 'Failed'].includes(rt.disk) ? node.md : rt.disk;
     }

@@ -11,3 +11,4 @@ node bench/fence-timing.mjs
 node_modules/.bin/vite-node bench/libvirt-session.ts
 for b in bench/ocf-*.sh; do bash "$b"; done
 node bench/ocf-deadline.mjs
+bash bench/failover.sh   # root; two e2e labs, about a minute per round

@@ -58,14 +58,23 @@ DirectoryIndex index.html
 `;
 }
 
+/** Which agents run the web group and fence the nodes. */
+export interface WebAgents {
+  /** OCF provider of IPaddr2, Filesystem and apache; default palisade. */
+  readonly provider?: 'palisade' | 'heartbeat';
+  /** Stonith agent, given the same ipaddr/ipport/key_file/pcmk_host_map; default fence_palisade. */
+  readonly stonith?: 'fence_palisade' | 'fence_virt';
+}
+
 /** pcs commands (for `pcs -f`) of the fence device, the cluster properties and the web group. */
-export function webCommands(lab: Lab, web: WebService): string[][] {
+export function webCommands(lab: Lab, web: WebService, agents: WebAgents = {}): string[][] {
+  const p = agents.provider ?? 'palisade';
   return [
-    ...fencedClusterCommands(lab),
-    ['resource', 'create', 'web-ip', 'ocf:palisade:IPaddr2', `ip=${lab.vip()}`, 'cidr_netmask=24', 'op', 'monitor', 'interval=10s', '--group', 'web'],
-    ['resource', 'create', 'web-fs', 'ocf:palisade:Filesystem', `device=${web.disk.device}`, `directory=${web.docroot}`, 'fstype=ext4',
+    ...fencedClusterCommands(lab, agents.stonith),
+    ['resource', 'create', 'web-ip', `ocf:${p}:IPaddr2`, `ip=${lab.vip()}`, 'cidr_netmask=24', 'op', 'monitor', 'interval=10s', '--group', 'web'],
+    ['resource', 'create', 'web-fs', `ocf:${p}:Filesystem`, `device=${web.disk.device}`, `directory=${web.docroot}`, 'fstype=ext4',
       'op', 'monitor', 'interval=20s', '--group', 'web'],
-    ['resource', 'create', 'web-server', 'ocf:palisade:apache', `configfile=${web.confFile}`, 'statusurl=http://127.0.0.1/server-status',
+    ['resource', 'create', 'web-server', `ocf:${p}:apache`, `configfile=${web.confFile}`, 'statusurl=http://127.0.0.1/server-status',
       'op', 'monitor', 'interval=10s', '--group', 'web'],
   ];
 }

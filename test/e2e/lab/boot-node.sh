@@ -21,9 +21,13 @@ chown mysql:mysql /run/mysqld 2>/dev/null || true
 if [ -n "${PAL_DRBD_STANDIN:-}" ]; then . "$(dirname "$0")/../../stand-ins/drbd-utils/lab-node.sh"; fi
 # libqb IPC rings live here, named by PID: each node needs its own.
 mount -t tmpfs -o mode=1777 shm /dev/shm
-for d in etc/corosync etc/mysql var/lib/pacemaker var/lib/corosync var/lib/mysql \
-         var/log/pacemaker var/log/corosync var/log/apache2 var/log/mysql; do
-  if [ -d "$PAL_STATE/$d" ] && [ -d "/$d" ]; then mount --bind "$PAL_STATE/$d" "/$d"; fi
+for d in etc/corosync var/lib/pacemaker var/lib/corosync var/log/pacemaker var/log/corosync; do
+  [ -d "/$d" ] || { echo "boot: /$d is missing on this host: install Debian's corosync and pacemaker" >&2; exit 1; }
+  mount --bind "$PAL_STATE/$d" "/$d"
+done
+# only where the service is installed (apache2, mariadb-server)
+for d in etc/mysql var/lib/mysql var/log/apache2 var/log/mysql; do
+  if [ -d "/$d" ]; then mount --bind "$PAL_STATE/$d" "/$d"; fi
 done
 mount -t overlay pal-sbin -o "lowerdir=$PAL_STAGE/sbin:/usr/sbin" /usr/sbin
 mount -t overlay pal-ocf -o "lowerdir=$PAL_STAGE/ocf/resource.d:/usr/lib/ocf/resource.d" /usr/lib/ocf/resource.d

@@ -157,7 +157,12 @@ export class Lab {
     }
     await this.fenceHost.start();
     for (const m of this.nodes) await m.powerOn();
-    return this.waitFor('every node online with a DC', (s) => s.dc !== undefined && [...s.nodes.values()].every((n) => n.online && !n.pending), timeoutMs);
+    try {
+      return await this.waitFor('every node online with a DC', (s) => s.dc !== undefined && [...s.nodes.values()].every((n) => n.online && !n.pending), timeoutMs);
+    } catch (e) {
+      const consoles = await Promise.all(this.nodes.map(async (m) => `--- ${m.name} console (last lines):\n${(await m.log('console.log')).split('\n').slice(-8).join('\n')}`));
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n${consoles.join('\n')}`, { cause: e });
+    }
   }
 
   /**

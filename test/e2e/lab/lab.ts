@@ -44,6 +44,7 @@ export class Lab {
   readonly fenceHost: FenceHost;
   readonly #inst: PrivateInstall;
   #cleanups: (() => Promise<void>)[] = [];
+  #cleaned = false;
 
   private constructor(dir: string, net: ClusterNet, nodes: Machine[], power: PowerSwitch, inst: PrivateInstall, fenceHost: FenceHostFactory) {
     this.dir = dir;
@@ -265,6 +266,8 @@ export class Lab {
 
   /** Powers everything off and removes it all; safe to call twice and after a failed create. */
   async cleanup(): Promise<void> {
+    if (this.#cleaned) return;
+    this.#cleaned = true;
     const errors: unknown[] = [];
     const attempt = async (fn: () => Promise<unknown>) => { try { await fn(); } catch (e) { errors.push(e); } };
     await attempt(() => writeFile(this.path('fence-host.log'), this.fenceHost.output()));

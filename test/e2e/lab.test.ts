@@ -49,6 +49,7 @@ describe('the e2e lab', () => {
     expect(before).toContain(oldInit);
     expect((await readFile(`/proc/${oldInit}/comm`, 'utf8')).trim()).toBe('boot-node.sh');
     expect(before.length).toBeGreaterThan(8); // corosync, pacemakerd and its six daemons, sleep…
+    expect(await victim.sentinelAlive()).toBe(true);
 
     const since = Date.now();
     const r = await lab.node('node1').exec('stonith_admin', ['--reboot', 'node2', '--timeout', '60']);
@@ -61,6 +62,7 @@ describe('the e2e lab', () => {
     for (const [pid, t] of started) if (t !== undefined && (await startTime(pid)) === t) survivors.push(pid);
     expect(survivors).toEqual([]);
     expect(victim.initPid).not.toBe(oldInit);
+    expect(await victim.sentinelAlive()).toBe(true); // the new machine's
     const mounts = await victim.mustExec('cat', ['/proc/self/mounts']);
     expect(mounts).not.toContain('lab-marker');
     expect(mounts).toContain(' /var/lib/pacemaker ');
@@ -79,6 +81,13 @@ describe('the e2e lab', () => {
     // the host's folders were never written
     expect(await exists('/usr/lib/ocf/resource.d/palisade')).toBe(false);
     expect(await exists('/usr/sbin/fence_palisade')).toBe(false);
+  });
+
+  it('a sentinel that an agent killed is noticed', async () => {
+    const m = lab.node('node3');
+    expect(await m.sentinelAlive()).toBe(true);
+    await m.mustExec('pkill', ['-KILL', '-f', '^pal-lab-sentinel ']);
+    expect(await m.sentinelAlive()).toBe(false);
   });
 
   it('cleanup removes every process, namespace and file of the lab', async () => {

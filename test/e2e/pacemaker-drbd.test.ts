@@ -151,5 +151,7 @@ describe('DRBD promotable clone + Filesystem + apache in a three-node cluster', 
     expect(serving(s)).toBe(primary);
     expect(await drbdView(back)).toBe('Secondary Connected UpToDate/UpToDate');
     expect(await drbdView(primary)).toBe('Primary Connected UpToDate/UpToDate');
+    // every agent action on the nodes (promote, demote, starts, stops) signalled only its own processes
+    for (const m of lab.nodes) expect(await m.sentinelAlive(), m.name).toBe(true);
   }, 2 * MIN);
 });

@@ -147,5 +147,7 @@ describe('promotable MariaDB clone in a three-node cluster', () => {
     expect(await mustClientSql(address(primary), 'SELECT @@global.read_only')).toEqual([['1']]);
     await following(primary, best);
     expect(promoted(await lab.state())).toEqual([best]);
+    // every agent action on the nodes (promote, demote, starts, stops) signalled only its own processes
+    for (const m of lab.nodes) expect(await m.sentinelAlive(), m.name).toBe(true);
   }, 3 * MIN);
 });

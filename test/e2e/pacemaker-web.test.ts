@@ -94,6 +94,8 @@ describe('web group in a three-node cluster', () => {
     expect(lab.power.events.filter((e) => e.at >= since)).toEqual([]);
     const s = await lab.state();
     expect(s.nodes.get(from)).toMatchObject({ online: true, standby: true, unclean: false });
+    // the agents' stops (apache, the unmount, the address) signalled nothing else on the node
+    expect(await lab.node(from).sentinelAlive()).toBe(true);
     await printTimeline(`Move timeline: ${from} put in standby (web group)`, since, { at: since, what: `standby on ${from}` }, from, served);
     await other.mustExec('crm_attribute', ['--node', from, '--name', 'standby', '--delete']);
     await lab.waitFor(`${from} out of standby`, (x) => x.nodes.get(from)?.standby === false, MIN);

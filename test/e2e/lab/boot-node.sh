@@ -38,6 +38,8 @@ for _ in $(seq 200); do corosync-cfgtool -s >/dev/null 2>&1 && break; sleep 0.05
 echo "boot: starting pacemaker"
 PCMK_logfile=/var/log/pacemaker/pacemaker.log pacemakerd >>/var/log/pacemaker/stdout.log 2>&1 &
 echo "boot: $PAL_NODE running"
-# PID 1 stays up (and reaps orphans) until the power is cut.
-sleep infinity &
+# PID 1 stays up (and reaps orphans) until the power is cut. Its child
+# pal-lab-sentinel must survive everything but that: an agent that signals
+# more than its own processes shows up as a dead sentinel.
+bash -c 'exec -a pal-lab-sentinel sleep infinity' &
 wait

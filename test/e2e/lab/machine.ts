@@ -139,6 +139,11 @@ export class Machine {
     return r.stdout;
   }
 
+  /** The sentinel boot-node.sh starts is still running: no agent signalled what was not its own. */
+  async sentinelAlive(): Promise<boolean> {
+    return (await this.exec('pgrep', ['-f', '^pal-lab-sentinel '])).code === 0;
+  }
+
   async log(rel: string): Promise<string> {
     return readFile(this.path(rel), 'utf8').catch(() => '');
   }

@@ -234,6 +234,43 @@ function idOf(db: 'passwd' | 'group', name: string): number {
 const uid = (n: string) => idOf('passwd', n);
 const gid = (n: string) => idOf('group', n);
 
+const M = 'OCF_RESKEY_CRM_meta';
+
+/** The node attribute <rsc>_mysql_master_IP of every node, as an administrator sets it (the crm stand-ins' store). */
+export function publishMasterIps(c: MariadbCluster): void {
+  for (const n of c.nodes) {
+    const d = join(c.dir, 'crm', 'attrs', n.name, 'forever');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, `${RSC}_mysql_master_IP`), `${n.address}\n`);
+  }
+}
+
+/** Shell helpers for promotable-clone scenarios (on top of mariadbScenario's ocf, nocf, sql, note, slave_field). */
+export const PROMOTABLE_SH = `
+# trans OP NODE PROMOTED: the notify_* variables of a transition doing OP on NODE while PROMOTED is promoted;
+# nocf passes them (Pacemaker gives them to the clone's actions and notifications alike)
+trans() {
+  op=$1; on=$2; promoted=$3; unp=; for n in \${NODES:-a b}; do [ "$n" = "$promoted" ] || unp="$unp $n"; done; unp=\${unp# }
+  cat >"$OUT/notify.env" <<EOF
+${M}_notify_\${op}_uname='$on'
+${M}_notify_\${op}_resource='${RSC}:x'
+${M}_notify_promoted_uname='$promoted'
+${M}_notify_master_uname='$promoted'
+${M}_notify_unpromoted_uname='$unp'
+${M}_notify_slave_uname='$unp'
+${M}_notify_active_uname='\${NODES:-a b}'
+${M}_notify_all_uname='\${NODES:-a b}'
+EOF
+}
+notify() { l=$1; n=$2; type=$3; nocf "$l" "$n" notify ${M}_notify_type=$type ${M}_notify_operation=$op; }
+# wait_for WANT CMD...: until CMD prints WANT (bounded; the scenario's own timeout is the backstop)
+wait_for() { want=$1; shift; i=0; while [ "$("$@" 2>/dev/null)" != "$want" ] && [ $i -lt 2000 ]; do i=$((i+1)); sleep 0.01; done; }
+row() { sql $1 "SELECT v FROM palisade.t WHERE id=$2"; }
+sql_errno() { slave_field $1 Last_SQL_Errno; }
+io_pos() { slave_field $1 Gtid_IO_Pos; }
+score() { cat "$CRM/attrs/$1/reboot/master-${RSC}" 2>/dev/null || echo none; }
+`;
+
 export type { Step } from './scenario-files.js';
 
 export interface Scenario {
@@ -258,6 +295,7 @@ function shellQuote(v: string): string {
  *   `nocf` also passes the variables in $OUT/notify.env (notify_* lists);
  * - `sql NODE STATEMENT` runs the mariadb client as root over NODE's socket
  *   (the test's own check; the agent never runs a client), `-N -B` output;
+ * - `slave_field NODE COLUMN`: one column of NODE's SHOW SLAVE STATUS;
  * - `note LABEL TEXT`; `$CRM` is the stand-ins' folder; `$DIR` the cluster's.
  */
 export async function mariadbScenario(
@@ -281,6 +319,7 @@ nocf() { RA=$AGENT NOTIFY_ENV=$OUT/notify.env run "$@"; }
 hb() { RA=$HEARTBEAT run "$@"; }
 sql() { n=$1; shift; ( set -a; . "$OUT/env.$n"; mariadb -N -B -u root -S "$OCF_RESKEY_socket" -e "$*" ); }
 note() { l=$1; shift; echo "$*" >"$OUT/$l.note"; }
+slave_field() { ( . "$OUT/env.$1"; mariadb -u root -S "$OCF_RESKEY_socket" -e 'SHOW SLAVE STATUS\\G' ) | sed -n "s/^ *$2: //p"; }
 ${body}
 `;
   const ns = await runInPidns(script, {

@@ -6,11 +6,9 @@
 // test/stand-ins/crm; the node attribute db_mysql_master_IP maps node names
 // to addresses, as an administrator would set it.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OCF } from '../../agents/ocf/framework/exit.js';
-import { mariadbCluster, mariadbScenario, REPL_PASSWD, RSC, type MariadbCluster } from '../helpers/mariadb.js';
+import { mariadbCluster, mariadbScenario, PROMOTABLE_SH, publishMasterIps, REPL_PASSWD, RSC, type MariadbCluster } from '../helpers/mariadb.js';
 
 const clusters: MariadbCluster[] = [];
 afterAll(async () => {
@@ -24,48 +22,20 @@ async function twoNodes(): Promise<MariadbCluster> {
 async function nodes(specs: { name: string; address: string }[]): Promise<MariadbCluster> {
   const c = await mariadbCluster(specs, { promotable: true });
   clusters.push(c);
-  for (const n of c.nodes) {
-    const d = join(c.dir, 'crm', 'attrs', n.name, 'forever');
-    mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, `${RSC}_mysql_master_IP`), `${n.address}\n`);
-  }
+  publishMasterIps(c);
   return c;
 }
 
 const M = 'OCF_RESKEY_CRM_meta';
 const mon = `${M}_interval=10000`;
 
-/** Shell helpers for the scenario (see mariadbScenario for ocf, nocf, sql, note). */
-const HELPERS = `
-# trans OP NODE PROMOTED: the notify_* variables of a transition doing OP on NODE while PROMOTED is promoted;
-# nocf passes them (Pacemaker gives them to the clone's actions and notifications alike)
-trans() {
-  op=$1; on=$2; promoted=$3; unp=; for n in \${NODES:-a b}; do [ "$n" = "$promoted" ] || unp="$unp $n"; done; unp=\${unp# }
-  cat >"$OUT/notify.env" <<EOF
-${M}_notify_\${op}_uname='$on'
-${M}_notify_\${op}_resource='${RSC}:x'
-${M}_notify_promoted_uname='$promoted'
-${M}_notify_master_uname='$promoted'
-${M}_notify_unpromoted_uname='$unp'
-${M}_notify_slave_uname='$unp'
-${M}_notify_active_uname='\${NODES:-a b}'
-${M}_notify_all_uname='\${NODES:-a b}'
-EOF
-}
-notify() { l=$1; n=$2; type=$3; nocf "$l" "$n" notify ${M}_notify_type=$type ${M}_notify_operation=$op; }
-# wait_for WANT CMD...: until CMD prints WANT (bounded; the scenario's own timeout is the backstop)
-wait_for() { want=$1; shift; i=0; while [ "$("$@" 2>/dev/null)" != "$want" ] && [ $i -lt 2000 ]; do i=$((i+1)); sleep 0.01; done; }
-row() { sql $1 "SELECT v FROM palisade.t WHERE id=$2"; }
-sql_errno() { ( . "$OUT/env.$1"; mariadb -u root -S "$OCF_RESKEY_socket" -e 'SHOW SLAVE STATUS\\G' ) | sed -n 's/^ *Last_SQL_Errno: //p'; }
-score() { cat "$CRM/attrs/$1/reboot/master-${RSC}" 2>/dev/null || echo none; }
-`;
 
 describe('promotable clone, GTID replication', () => {
   it('start both, promote a, a row reaches b, b restarts and follows, switchover, a broken replica loses its score, stop', async () => {
     const c = await twoNodes();
     const s = await mariadbScenario(
       c,
-      `${HELPERS}
+      `${PROMOTABLE_SH}
 ocf start_a a start
 ocf start_b b start
 note id_a "$(sql a 'SELECT @@server_id, @@read_only')"
@@ -215,7 +185,7 @@ ocf mon_b6 b monitor ${mon}
     const port = c.node('a').port;
     const s = await mariadbScenario(
       c,
-      `${HELPERS}
+      `${PROMOTABLE_SH}
 nprocs() { n=0; for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = mariadbd ] && n=$((n+1)); done; echo $n; }
 ocf no_binlog b start OCF_RESKEY_additional_parameters=--skip-log-bin
 note procs0 "$(nprocs)"
@@ -262,9 +232,8 @@ note procs4 "$(nprocs)"
     const c = await nodes([{ name: 'a', address: '127.0.0.2' }, { name: 'b', address: '127.0.0.3' }, { name: 'c', address: '127.0.0.4' }]);
     const s = await mariadbScenario(
       c,
-      `${HELPERS}
-io_down() { ( . "$OUT/env.$1"; mariadb -u root -S "$OCF_RESKEY_socket" -e 'SHOW SLAVE STATUS\\G' ) | sed -n 's/^ *Last_IO_Errno: //p' | grep -qv '^0$' && echo down; }
-io_pos() { ( . "$OUT/env.$1"; mariadb -u root -S "$OCF_RESKEY_socket" -e 'SHOW SLAVE STATUS\\G' ) | sed -n 's/^ *Gtid_IO_Pos: //p'; }
+      `${PROMOTABLE_SH}
+io_down() { slave_field $1 Last_IO_Errno | grep -qv '^0$' && echo down; }
 ocf start_a a start; ocf start_b b start; ocf start_c c start
 trans promote a ''
 nocf promote_a a promote
@@ -318,8 +287,7 @@ note gtid_attrs "$(ls $CRM/attrs/*/reboot | grep -c gtid_seq)"
     const c = await nodes([{ name: 'a', address: '127.0.0.2' }, { name: 'b', address: '127.0.0.3' }, { name: 'c', address: '127.0.0.4' }]);
     const s = await mariadbScenario(
       c,
-      `${HELPERS}
-io_pos() { ( . "$OUT/env.$1"; mariadb -u root -S "$OCF_RESKEY_socket" -e 'SHOW SLAVE STATUS\\G' ) | sed -n 's/^ *Gtid_IO_Pos: //p'; }
+      `${PROMOTABLE_SH}
 ocf start_a a start; ocf start_b b start; ocf start_c c start
 trans promote a ''
 nocf promote_a a promote

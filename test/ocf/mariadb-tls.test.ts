@@ -4,12 +4,12 @@
 // connects without TLS is refused; with the agent's SSL options it
 // replicates, and its IO thread reports the TLS connection.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OCF } from '../../agents/ocf/framework/exit.js';
-import { mariadbCluster, mariadbScenario, RSC, type MariadbCluster } from '../helpers/mariadb.js';
+import { mariadbCluster, mariadbScenario, PROMOTABLE_SH, publishMasterIps, type MariadbCluster } from '../helpers/mariadb.js';
 
 const M = 'OCF_RESKEY_CRM_meta';
 const dirs: string[] = [];
@@ -44,22 +44,8 @@ describe('promotable clone, replication over TLS', () => {
       extraConfig: `ssl_ca=${tls.ca}\nssl_cert=${tls.cert}\nssl_key=${tls.key}`,
     });
     clusters.push(c);
-    for (const n of c.nodes) {
-      const d = join(c.dir, 'crm', 'attrs', n.name, 'forever');
-      mkdirSync(d, { recursive: true });
-      writeFileSync(join(d, `${RSC}_mysql_master_IP`), `${n.address}\n`);
-    }
-    const s = await mariadbScenario(c, `
-trans() {
-  cat >"$OUT/notify.env" <<EOF
-${M}_notify_$1_uname='$2'
-${M}_notify_$1_resource='${RSC}:x'
-${M}_notify_promoted_uname='$3'
-${M}_notify_master_uname='$3'
-${M}_notify_active_uname='a b'
-${M}_notify_all_uname='a b'
-EOF
-}
+    publishMasterIps(c);
+    const s = await mariadbScenario(c, `${PROMOTABLE_SH}
 ocf start_a a start
 sql a "SET sql_log_bin=0; ALTER USER 'repl'@'127.0.0.%' REQUIRE SSL"
 trans promote a ''
@@ -68,10 +54,9 @@ trans start b a
 nocf plain b start
 nocf tls b start OCF_RESKEY_replication_require_ssl=true OCF_RESKEY_replication_master_ssl_ca=${tls.ca}
 sql a "INSERT INTO palisade.t VALUES (1, 'over tls')"
-i=0; while [ "$(sql b 'SELECT v FROM palisade.t WHERE id=1' 2>/dev/null)" != 'over tls' ] && [ $i -lt 2000 ]; do i=$((i+1)); sleep 0.01; done
-note row "$(sql b 'SELECT v FROM palisade.t WHERE id=1')"
-# with its column names (sql's -N drops them)
-note slave "$( ( . "$OUT/env.b"; mariadb -u root -S "$OCF_RESKEY_socket" -e 'SHOW SLAVE STATUS\\G' ) | grep -E '^ *(Master_SSL_Allowed|Master_SSL_CA_File|Slave_IO_Running|Slave_SQL_Running):' | sed 's/^ *//' | tr '\\n' ';')"
+wait_for 'over tls' row b 1
+note row "$(row b 1)"
+note slave "$(for f in Master_SSL_Allowed Master_SSL_CA_File Slave_IO_Running Slave_SQL_Running; do printf '%s: %s;' $f "$(slave_field b $f)"; done)"
 note repl_sessions "$(sql a "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'repl'")"
 nocf mon_b b monitor ${M}_interval=10000
 ocf stop_b b stop

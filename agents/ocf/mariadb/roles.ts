@@ -74,9 +74,7 @@ export function gtidSeq(pos: string): number {
  * holds even when a stale value of some node is still published.
  */
 async function rankedScore(sql: Sql, ctx: OcfContext): Promise<number> {
-  // current_pos: what it applied as a replica or wrote itself as a former primary
-  const [r] = await sql.query('SELECT @@global.gtid_current_pos AS pos');
-  const mine = gtidSeq(String(r?.pos ?? ''));
+  const mine = await ownSeq(sql);
   const attr = gtidAttribute(ctx);
   await setNodeAttribute(ctx, attr, String(mine));
   const me = await localNode(ctx);
@@ -130,6 +128,7 @@ export async function afterStart(p: MariadbParams, sql: Sql, ctx: OcfContext): P
   await setPromotionScore(ctx, REPLICA_SCORE);
 }
 
+/** current_pos: what this server applied as a replica or wrote itself as a former primary. */
 async function ownSeq(sql: Sql): Promise<number> {
   const [r] = await sql.query('SELECT @@global.gtid_current_pos AS pos');
   return gtidSeq(String(r?.pos ?? ''));

@@ -172,14 +172,19 @@ export class Lab {
    * its own), or the first that answers when none has.
    */
   async state(from?: string): Promise<ClusterState> {
-    if (from) return this.#stateOf(this.node(from));
-    let fallback: ClusterState | undefined;
+    return (await this.#view(from)).state;
+  }
+
+  /** The node answering for the cluster (see state()) and its view. */
+  async #view(from?: string): Promise<{ node: Machine; state: ClusterState }> {
+    if (from) return { node: this.node(from), state: await this.#stateOf(this.node(from)) };
+    let fallback: { node: Machine; state: ClusterState } | undefined;
     const errors: string[] = [];
-    for (const m of this.nodes.filter((x) => x.poweredOn)) {
+    for (const node of this.nodes.filter((x) => x.poweredOn)) {
       try {
-        const s = await this.#stateOf(m);
-        if (s.quorum) return s;
-        fallback ??= s;
+        const state = await this.#stateOf(node);
+        if (state.quorum) return { node, state };
+        fallback ??= { node, state };
       } catch (e) {
         errors.push(e instanceof Error ? e.message : String(e));
       }
@@ -215,8 +220,8 @@ export class Lab {
 
   /** The fence history as the quorate partition (or `from`) knows it. */
   async fenceHistory(from?: string): Promise<FenceRecord[]> {
-    const viewer = from ?? (await this.#quorateNode());
-    const m = this.node(viewer);
+    const { node: m, state } = await this.#view(from);
+    if (!from && !state.quorum) throw new Error('no powered node is in a quorate partition');
     const r = await m.exec('stonith_admin', ['--history', '*', '--verbose', '--output-as=xml']);
     if (r.code !== 0) throw new Error(`${m.name}: stonith_admin --history failed (${r.code}): ${r.stderr.trim()}`);
     return parseFenceHistory(r.stdout);
@@ -239,14 +244,6 @@ export class Lab {
       if (Date.now() > deadline) throw new Error(`no ${state} fence of ${target} since ${new Date(since).toISOString()} within ${timeoutMs} ms; history: ${JSON.stringify(seen)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-  }
-
-  async #quorateNode(): Promise<string> {
-    for (const m of this.nodes.filter((x) => x.poweredOn)) {
-      const s = await this.#stateOf(m).catch(() => undefined);
-      if (s?.quorum) return m.name;
-    }
-    throw new Error('no powered node is in a quorate partition');
   }
 
   /** An HTTP GET from the client namespace; never rejects. */

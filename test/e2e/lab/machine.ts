@@ -15,7 +15,7 @@ import { cmd, mustCmd, type CmdResult } from '../../helpers/netns.js';
 export const BOOT_SCRIPT = resolve(import.meta.dirname, 'boot-node.sh');
 
 /** Folders of a node's disk, bound over the real paths by boot-node.sh. */
-const DISK_DIRS = ['etc/corosync', 'etc/mysql', 'var/lib/corosync', 'var/log/corosync', 'var/log/apache2', 'var/log/mysql'] as const;
+const DISK_DIRS = ['etc/corosync', 'etc/mysql', 'var/lib/corosync', 'var/log/corosync', 'var/log/apache2'] as const;
 const PACEMAKER_DIRS = ['var/lib/pacemaker/cib', 'var/lib/pacemaker/pengine', 'var/lib/pacemaker/blackbox', 'var/lib/pacemaker/cores', 'var/log/pacemaker'] as const;
 const MYSQL_DIRS = ['var/lib/mysql', 'var/log/mysql'] as const;
 

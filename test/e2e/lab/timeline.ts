@@ -86,8 +86,9 @@ export async function clusterTimeline(lab: Lab, spec: TimelineSpec): Promise<Tim
     if (p.node === spec.target && p.at >= spec.since) ev.push({ at: p.at, what: `power switch: ${p.action} (${p.effect})`, node: 'hv' });
   }
   const failed = new Map<string, Line>();
+  const failure = new RegExp(`Operation '\\w+' targeting ${t} by \\S+ for \\S+: (?!OK).*\\bid=(\\w+)`);
   for (const l of pcmk) {
-    const m = new RegExp(`Operation '\\w+' targeting ${t} by \\S+ for \\S+: (?!OK).*\\bid=(\\w+)`).exec(l.text);
+    const m = failure.exec(l.text);
     if (m && !failed.has(m[1]!)) failed.set(m[1]!, l);
   }
   if (failed.size > 0) {
